@@ -1,0 +1,119 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { bool, int, parseWith, urlWithProtocol, type EnvSource } from './parse';
+
+export const WORKLOADS = ['incoming-email', 'outgoing-email', 'act'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+const secretKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/, 'must be "<keyId>:<base64 of 32 bytes>"');
+
+/** Settings every process shares. */
+export const baseEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: urlWithProtocol('postgresql:', 'postgres:').default(
+    'postgresql://postgres@127.0.0.1:5432/syncfleet',
+  ),
+  REDIS_URL: urlWithProtocol('redis:', 'rediss:').default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix: several fleets (or test files) can share one Redis. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.:-]+$/)
+    .default('syncfleet'),
+  HOST_ID: z.string().min(1).default(hostname()),
+});
+
+/** Encryption of secrets at rest (AES-256-GCM); the first key encrypts, all keys decrypt. */
+export const secretsEnvSchema = z.object({
+  SECRET_KEYS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()))
+    .pipe(z.array(secretKey).min(1)),
+});
+
+/** Trust for the Graph/Entra endpoints: an extra CA (the simulator's), never disabled verification. */
+export const graphEnvSchema = z.object({
+  GRAPH_CA_FILE: z.string().optional(),
+  GRAPH_REQUEST_TIMEOUT_MS: int(1000).default(30_000),
+});
+
+export const schedulingEnvSchema = z.object({
+  SCHEDULER_TICK_MS: int(50).default(5_000),
+  SCHEDULER_BATCH_SIZE: int(1, 10_000).default(1_000),
+  INCOMING_INTERVAL_SEC: int(0).default(300),
+  OUTGOING_INTERVAL_SEC: int(0).default(300),
+  ACT_MIN_INTERVAL_SEC: int(0).default(300),
+  ACT_MAX_INTERVAL_SEC: int(0).default(720),
+  ACT_MAX_INTERVAL_WITH_INCOMING_SEC: int(0).default(900),
+  TRANSIENT_RETRY_DELAY_SEC: int(0).default(300),
+  TRANSIENT_MAX_RETRIES: int(0, 1000).default(10),
+  CYCLE_BUDGET_MS: int(100).default(120_000),
+  /** A workload left "Processing" this long (a lost job) is considered free again. */
+  PROCESSING_TIMEOUT_SEC: int(1).default(900),
+  SYNC_RUN_RETENTION_DAYS: int(1).default(30),
+});
+
+export const workerEnvSchema = z.object({
+  WORKLOADS: z
+    .string()
+    .default(WORKLOADS.join(','))
+    .transform((v) => [...new Set(v.split(',').map((s) => s.trim()))])
+    .pipe(z.array(z.enum(WORKLOADS)).min(1)),
+  WORKER_CONCURRENCY_INCOMING: int(1, 1000).default(20),
+  WORKER_CONCURRENCY_OUTGOING: int(1, 1000).default(20),
+  WORKER_CONCURRENCY_ACT: int(1, 1000).default(20),
+  LOCK_DURATION_MS: int(1000).default(60_000),
+  SHUTDOWN_GRACE_MS: int(0).default(30_000),
+  /** How long a connection-slot lease lives without renewal (a killed replica's slots come back). */
+  SLOT_LEASE_MS: int(500).default(30_000),
+});
+
+export const consoleEnvSchema = z.object({
+  CONSOLE_HOST: z.string().default('127.0.0.1'),
+  CONSOLE_PORT: int(0, 65535).default(3000),
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters'),
+});
+
+const HINTS: Record<string, string> = {
+  DATABASE_URL: 'Example: postgresql://postgres@127.0.0.1:5432/syncfleet',
+  REDIS_URL: 'Example: redis://127.0.0.1:6379',
+  SECRET_KEYS:
+    'Generate one with: echo "k1:$(openssl rand -base64 32)". To rotate, put the new key first and keep the old ones after it.',
+  ADMIN_TOKEN: 'Generate one with: openssl rand -hex 24',
+  WORKLOADS: `Comma-separated list of: ${WORKLOADS.join(', ')}`,
+};
+
+export const schedulerEnvSchema = baseEnvSchema.extend(schedulingEnvSchema.shape);
+export const workerProcessEnvSchema = baseEnvSchema
+  .extend(secretsEnvSchema.shape)
+  .extend(graphEnvSchema.shape)
+  .extend(schedulingEnvSchema.shape)
+  .extend(workerEnvSchema.shape);
+export const consoleProcessEnvSchema = baseEnvSchema
+  .extend(secretsEnvSchema.shape)
+  .extend(graphEnvSchema.shape)
+  .extend(schedulingEnvSchema.shape)
+  .extend(consoleEnvSchema.shape);
+
+export type BaseEnv = z.output<typeof baseEnvSchema>;
+export type SchedulingEnv = z.output<typeof schedulingEnvSchema>;
+export type SchedulerEnv = z.output<typeof schedulerEnvSchema>;
+export type WorkerEnv = z.output<typeof workerProcessEnvSchema>;
+export type ConsoleEnv = z.output<typeof consoleProcessEnvSchema>;
+
+export const parseBaseEnv = (source: EnvSource): BaseEnv => parseWith(baseEnvSchema, source, HINTS);
+export const parseSchedulerEnv = (source: EnvSource): SchedulerEnv =>
+  parseWith(schedulerEnvSchema, source, HINTS);
+export const parseWorkerEnv = (source: EnvSource): WorkerEnv =>
+  parseWith(workerProcessEnvSchema, source, HINTS);
+export const parseConsoleEnv = (source: EnvSource): ConsoleEnv =>
+  parseWith(consoleProcessEnvSchema, source, HINTS);
+
+/** The generic entry point: parse any of the schemas above with the shared hints. */
+export function parseEnv<S extends z.ZodType>(schema: S, source: EnvSource): z.output<S> {
+  return parseWith(schema, source, HINTS);
+}
+
+export { bool };

@@ -1,0 +1,3 @@
+export * from './env';
+export { ConfigError, parseWith, type EnvSource } from './parse';
+export { SecretBox, generateSecretKey, type SealedSecret } from './secret-box';

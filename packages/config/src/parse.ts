@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** Thrown at boot when the environment is wrong: one line per variable, each saying how to fix it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export type EnvSource = Record<string, string | undefined>;
+
+/**
+ * Parses `source` (normally process.env, passed in by an app's main.ts) against `schema`.
+ * `hints` maps a variable to advice appended to its error.
+ */
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  source: EnvSource,
+  hints: Record<string, string> = {},
+): z.output<S> {
+  // Treat empty strings as unset, as shells and .env files commonly produce them.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(environment)');
+    const received = cleaned[variable];
+    const shown = received === undefined ? 'unset' : `got "${redact(variable, received)}"`;
+    const hint = hints[variable] ? ` ${hints[variable]}` : '';
+    return `${variable}: ${issue.message} (${shown}).${hint}`;
+  });
+  throw new ConfigError(problems);
+}
+
+function redact(variable: string, value: string): string {
+  return /SECRET|TOKEN|KEY|PASSWORD/i.test(variable) ? '***' : value;
+}
+
+export const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+export const urlWithProtocol = (...protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );

@@ -1,0 +1,62 @@
+import { Client } from 'pg';
+
+/** Postgres' "duplicate_database" and "unique_violation" (two creators racing) SQLSTATEs. */
+const ALREADY_EXISTS = new Set(['42P04', '23505']);
+
+export function databaseName(databaseUrl: string): string {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`DATABASE_URL has no database name: ${redactUrl(databaseUrl)}`);
+  return name;
+}
+
+/** The same server, another database (the maintenance database `postgres` by default). */
+export function withDatabase(databaseUrl: string, name = 'postgres'): string {
+  const url = new URL(databaseUrl);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
+}
+
+export function redactUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Creates the database named in `databaseUrl` when it does not exist yet. Safe to race. */
+export async function ensureDatabase(databaseUrl: string, template?: string): Promise<boolean> {
+  const name = databaseName(databaseUrl);
+  const admin = new Client({ connectionString: withDatabase(databaseUrl) });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    try {
+      const from = template ? ` TEMPLATE ${quoteIdent(template)}` : '';
+      await admin.query(`CREATE DATABASE ${quoteIdent(name)}${from}`);
+      return true;
+    } catch (error) {
+      if (ALREADY_EXISTS.has((error as { code?: string }).code ?? '')) return false;
+      throw error;
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: withDatabase(databaseUrl) });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(databaseName(databaseUrl))} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}

@@ -1,0 +1,11 @@
+export { createPrisma, type Db, type CreatePrismaOptions } from './client';
+export {
+  migrate,
+  readMigrations,
+  MigrationError,
+  DEFAULT_MIGRATIONS_DIR,
+  type MigrateResult,
+} from './migrate';
+export { ensureDatabase, dropDatabase, databaseName, withDatabase, redactUrl } from './database';
+export * from './generated/prisma/client';
+export { checkPostgres } from './preflight';

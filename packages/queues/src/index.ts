@@ -1,0 +1,1 @@
+export { createRedis, checkRedis, redactRedisUrl } from './connection';

@@ -1,0 +1,3 @@
+export { createLogger, REDACTED_PATHS, type Logger, type LoggerOptions } from './logger';
+export { Meter, type MetricPoint } from './metrics';
+export { withSpan } from './span';

@@ -1,0 +1,3 @@
+export { waitFor, type WaitForOptions } from './wait-for';
+export { createTestDatabase, createEmptyDatabase, type TestDatabase } from './database';
+export { createTestRedis, deleteByPattern, type TestRedis } from './redis';
