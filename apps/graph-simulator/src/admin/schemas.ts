@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+export const tenantInput = z.object({ tenantId: z.string().min(1).optional() }).strict();
+export const appInput = z
+  .object({ clientId: z.string().min(1).optional(), clientSecret: z.string().min(1).optional() })
+  .strict();
+export const mailboxKind = z.enum(['user', 'shared', 'alias', 'distributionList']);
+export const mailboxInput = z
+  .object({
+    address: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address'),
+    displayName: z.string().optional(),
+    kind: mailboxKind.optional(),
+    id: z.string().min(1).optional(),
+  })
+  .strict();
+export const bulkMailboxInput = z
+  .object({
+    count: z.number().int().min(1).max(1_000_000),
+    addressPattern: z.string().includes('{n}', { message: "must contain '{n}'" }),
+    kind: mailboxKind.optional(),
+  })
+  .strict();
+
+const addressList = z.union([z.string(), z.array(z.string())]).optional();
+
+export const inboundInput = z
+  .object({
+    from: z.string().min(3),
+    to: addressList,
+    cc: addressList,
+    subject: z.string().default(''),
+    body: z.string().default(''),
+    bodyContentType: z.enum(['text', 'html']).optional(),
+    internetMessageId: z.string().min(3).optional(),
+    inReplyTo: z.string().optional(),
+    references: z.string().optional(),
+    conversationId: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    receivedDateTime: z.string().datetime({ offset: true }).optional(),
+    attachments: z
+      .array(z.object({ name: z.string(), contentType: z.string().optional(), contentBytes: z.string() }))
+      .optional(),
+    folder: z.string().optional(),
+    isRead: z.boolean().optional(),
+  })
+  .strict();
+
+export const faultInput = z
+  .object({
+    scope: z
+      .object({
+        mailbox: z.string().optional(),
+        tenantId: z.string().optional(),
+        appId: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    status: z.number().int().min(100).max(599).optional(),
+    code: z.string().optional(),
+    message: z.string().optional(),
+    retryAfterSeconds: z.number().min(0).optional(),
+    latencyMs: z.number().min(0).optional(),
+    latencyJitterMs: z.number().min(0).optional(),
+    dropConnection: z.boolean().optional(),
+    malformedJson: z.boolean().optional(),
+    count: z.number().int().min(1).optional(),
+    routes: z.string().optional(),
+  })
+  .strict();
+
+export const configInput = z
+  .object({
+    mailboxConcurrency: z.number().int().min(1),
+    mailboxRequestsPer10Min: z.number().int().min(1),
+    appRequestsPerSecond: z.number().int().min(0),
+    concurrencyRetryAfterSeconds: z.number().min(0),
+    tokenLifetimeSeconds: z.number().int().min(1),
+    maxSubscriptionLifetimeMinutes: z.number().int().min(1),
+    defaultLatencyMs: z.number().min(0),
+    defaultPageSize: z.number().int().min(1),
+    maxDeltaStates: z.number().int().min(1),
+    validationTimeoutMs: z.number().int().min(1),
+    notificationTimeoutMs: z.number().int().min(1),
+    notificationRetryBaseMs: z.number().int().min(1),
+    notificationGiveUpMs: z.number().int().min(0),
+    allowHttpNotificationUrls: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export const tokenInput = z
+  .object({ tenantId: z.string(), clientId: z.string(), expiresInSeconds: z.number().int().optional() })
+  .strict();
+export const moveInput = z.object({ folder: z.string().min(1) }).strict();
+export const evictInput = z.object({ mailbox: z.string().optional() }).strict();
+export const lifecycleInput = z
+  .object({ event: z.enum(['missed', 'reauthorizationRequired', 'subscriptionRemoved']) })
+  .strict();
+export const resetInput = z.object({ all: z.boolean().optional() }).strict();
+export const trafficInput = z
+  .object({ messagesPerSecond: z.number().min(0), editsPerSecond: z.number().min(0).optional() })
+  .strict();
+export const itemInput = z.record(z.string(), z.unknown());

@@ -1,0 +1,84 @@
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import { authorityMetadataFor } from './index';
+import { createMsalNetworkClient, createTrustingFetch } from './client-tls';
+import { startHarness } from './testing/harness';
+import type { Harness } from './testing/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+function msal(secret: string, clientId = h.clientId) {
+  return new ConfidentialClientApplication({
+    auth: {
+      clientId,
+      clientSecret: secret,
+      authority: `${h.sim.url}/${h.tenantId}`,
+      knownAuthorities: [new URL(h.sim.url).host],
+      authorityMetadata: authorityMetadataFor(h.sim.url, h.tenantId),
+    },
+    system: { networkClient: createMsalNetworkClient(h.sim.caPem) },
+  });
+}
+
+test('msal-node acquires a client-credentials token over verified TLS', async () => {
+  const result = await msal(h.clientSecret).acquireTokenByClientCredential({
+    scopes: ['https://graph.microsoft.com/.default'],
+  });
+  expect(result?.accessToken.split('.')).toHaveLength(3);
+  expect(result?.tokenType).toBe('Bearer');
+  const claims = JSON.parse(
+    Buffer.from(result?.accessToken.split('.')[1] ?? '', 'base64url').toString(),
+  ) as Record<string, unknown>;
+  expect(claims).toMatchObject({ tid: h.tenantId, appid: h.clientId });
+});
+
+test('a wrong client secret is rejected with an AAD error', async () => {
+  await expect(
+    msal('wrong-secret').acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }),
+  ).rejects.toMatchObject({
+    errorCode: 'invalid_client',
+    errorMessage: expect.stringContaining('AADSTS7000215'),
+  });
+});
+
+test('the Graph client is authenticated and trusts the simulator CA', async () => {
+  const me = (await h.graph.api(`/users/${h.mailboxes[0]?.address}`).get()) as { id: string };
+  expect(me.id).toBe(h.mailboxes[0]?.id);
+});
+
+test('missing, garbage and expired tokens get 401 InvalidAuthenticationToken', async () => {
+  const fetch = createTrustingFetch(h.sim.caPem);
+  const url = `${h.sim.graphBaseUrl}/users/${h.mailboxes[0]?.id}/mailFolders/inbox`;
+  const expired = await h.sim.admin.mintToken({
+    tenantId: h.tenantId,
+    clientId: h.clientId,
+    expiresInSeconds: -10,
+  });
+  for (const auth of [undefined, 'Bearer garbage', `Bearer ${expired.access_token}`]) {
+    const res = await fetch(url, {
+      headers: auth ? { authorization: auth, 'client-request-id': 'abc' } : {},
+    });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { error: { code: string; innerError: Record<string, string> } };
+    expect(body.error.code).toBe('InvalidAuthenticationToken');
+    expect(body.error.innerError['request-id']).toBeTruthy();
+  }
+  fetch.agent.destroy();
+});
+
+test('admin API requires the admin key', async () => {
+  const fetch = createTrustingFetch(h.sim.caPem);
+  const res = await fetch(`${h.sim.url}/_sim/metrics`, { headers: { 'x-sim-admin-key': 'nope' } });
+  expect(res.status).toBe(401);
+  const bad = await fetch(`${h.sim.url}/_sim/faults`, {
+    method: 'POST',
+    headers: { 'x-sim-admin-key': h.sim.adminKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'x' }),
+  });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('status');
+  fetch.agent.destroy();
+});

@@ -1,0 +1,59 @@
+export interface SimConfig {
+  /** Outlook: 4 concurrent requests per app per mailbox (Microsoft Graph throttling limits). */
+  mailboxConcurrency: number;
+  /** Outlook: 10,000 requests per 10 minutes per app per mailbox. */
+  mailboxRequestsPer10Min: number;
+  /** Optional global limit per app across mailboxes (0 = off; Graph documents 2,000/s). */
+  appRequestsPerSecond: number;
+  /** Retry-After sent with concurrency 429s. */
+  concurrencyRetryAfterSeconds: number;
+  tokenLifetimeSeconds: number;
+  /** Outlook resources: sources disagree (4,230 vs 10,080 min), so configurable. */
+  maxSubscriptionLifetimeMinutes: number;
+  defaultLatencyMs: number;
+  /** Delta page size without `Prefer: odata.maxpagesize` (observed 10 for messages). */
+  defaultPageSize: number;
+  /** LRU bound on stored delta states (rounds + delta tokens); older ones answer 410 SyncStateNotFound. */
+  maxDeltaStates: number;
+  validationTimeoutMs: number;
+  notificationTimeoutMs: number;
+  notificationRetryBaseMs: number;
+  notificationGiveUpMs: number;
+  allowHttpNotificationUrls: boolean;
+  /** Extra CA certificates (PEM) trusted when delivering notifications, besides the simulator CA. */
+  notificationCaPem?: string;
+}
+
+export const DEFAULT_CONFIG: SimConfig = {
+  mailboxConcurrency: 4,
+  mailboxRequestsPer10Min: 10_000,
+  appRequestsPerSecond: 0,
+  concurrencyRetryAfterSeconds: 1,
+  tokenLifetimeSeconds: 3599,
+  maxSubscriptionLifetimeMinutes: 4230,
+  defaultLatencyMs: 0,
+  defaultPageSize: 10,
+  maxDeltaStates: 50_000,
+  validationTimeoutMs: 10_000,
+  notificationTimeoutMs: 3_000,
+  notificationRetryBaseMs: 1_000,
+  notificationGiveUpMs: 4 * 60 * 60 * 1000,
+  allowHttpNotificationUrls: false,
+};
+
+/** Fields `PATCH /_sim/config` may change at run time. */
+export const PATCHABLE_NUMBERS = [
+  'mailboxConcurrency',
+  'mailboxRequestsPer10Min',
+  'appRequestsPerSecond',
+  'concurrencyRetryAfterSeconds',
+  'tokenLifetimeSeconds',
+  'maxSubscriptionLifetimeMinutes',
+  'defaultLatencyMs',
+  'defaultPageSize',
+  'maxDeltaStates',
+  'validationTimeoutMs',
+  'notificationTimeoutMs',
+  'notificationRetryBaseMs',
+  'notificationGiveUpMs',
+] as const;

@@ -1,0 +1,127 @@
+import { graphError } from '../http/errors';
+import type { Route } from '../http/router';
+import type { Container, Mailbox } from '../store/model';
+import type { Store } from '../store/store';
+import type { GraphCtx } from './context';
+import { asObject, json, mailboxOf } from './context';
+import { listPlain } from './listing';
+
+export function userJson(mailbox: Mailbox): Record<string, unknown> {
+  return {
+    id: mailbox.id,
+    displayName: mailbox.displayName,
+    mail: mailbox.address,
+    userPrincipalName: mailbox.address,
+    businessPhones: [],
+    givenName: null,
+    surname: null,
+    jobTitle: null,
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: 'en-US',
+  };
+}
+
+function folderJson(store: Store, mailbox: Mailbox, folder: Container): Record<string, unknown> {
+  const data = store.dataOf(mailbox);
+  const children = [...data.containers.values()].filter((c) => c.parentId === folder.id);
+  const items = store.itemsIn(mailbox, folder.id);
+  return {
+    id: folder.id,
+    displayName: folder.displayName,
+    parentFolderId: folder.parentId ?? null,
+    childFolderCount: children.length,
+    unreadItemCount: items.filter((i) => i.fields.isRead === false).length,
+    totalItemCount: items.length,
+    isHidden: false,
+  };
+}
+
+export function userRoutes(): Array<Route<GraphCtx>> {
+  const folder = (ctx: GraphCtx, idOrName: string) =>
+    ctx.deps.store.container(mailboxOf(ctx), idOrName, 'mailFolder');
+  const folderNotFound = () =>
+    graphError(404, 'ErrorItemNotFound', 'The specified folder could not be found in the store.');
+
+  function childList(ctx: GraphCtx, parentId: string, req: Parameters<Route<GraphCtx>['handler']>[2]) {
+    const mailbox = mailboxOf(ctx);
+    const data = ctx.deps.store.dataOf(mailbox);
+    const children = [...data.containers.values()].filter(
+      (c) => c.kind === 'mailFolder' && c.parentId === parentId,
+    );
+    return listPlain(
+      req,
+      children.map((c) => folderJson(ctx.deps.store, mailbox, c)),
+      'mailFolders',
+    );
+  }
+
+  function createChild(ctx: GraphCtx, parentId: string, body: unknown) {
+    const name = asObject(body)?.displayName;
+    if (typeof name !== 'string' || !name)
+      return graphError(400, 'ErrorInvalidRequest', 'displayName is required.');
+    const mailbox = mailboxOf(ctx);
+    const data = ctx.deps.store.dataOf(mailbox);
+    for (const c of data.containers.values()) {
+      if (c.parentId === parentId && c.displayName.toLowerCase() === name.toLowerCase()) {
+        return graphError(409, 'ErrorFolderExists', 'A folder with the specified name already exists.');
+      }
+    }
+    const created = ctx.deps.store.newContainer(mailbox, 'mailFolder', name, parentId);
+    return json(201, folderJson(ctx.deps.store, mailbox, created));
+  }
+
+  return [
+    { method: 'GET', pattern: 'users/:u', handler: (ctx) => json(200, userJson(mailboxOf(ctx))) },
+    {
+      method: 'GET',
+      pattern: 'users/:u/mailboxSettings',
+      handler: () =>
+        json(200, {
+          timeZone: 'UTC',
+          language: { locale: 'en-US', displayName: 'English (United States)' },
+          automaticRepliesSetting: { status: 'disabled' },
+        }),
+    },
+    {
+      method: 'GET',
+      pattern: 'users/:u/mailFolders',
+      handler: (ctx, _p, req) => {
+        const root = folder(ctx, 'msgfolderroot');
+        return root ? childList(ctx, root.id, req) : folderNotFound();
+      },
+    },
+    {
+      method: 'POST',
+      pattern: 'users/:u/mailFolders',
+      handler: (ctx, _p, req) => {
+        const root = folder(ctx, 'msgfolderroot');
+        return root ? createChild(ctx, root.id, req.body) : folderNotFound();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: 'users/:u/mailFolders/:f',
+      handler: (ctx, [, f = '']) => {
+        const found = folder(ctx, f);
+        return found ? json(200, folderJson(ctx.deps.store, mailboxOf(ctx), found)) : folderNotFound();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: 'users/:u/mailFolders/:f/childFolders',
+      handler: (ctx, [, f = ''], req) => {
+        const found = folder(ctx, f);
+        return found ? childList(ctx, found.id, req) : folderNotFound();
+      },
+    },
+    {
+      method: 'POST',
+      pattern: 'users/:u/mailFolders/:f/childFolders',
+      handler: (ctx, [, f = ''], req) => {
+        const found = folder(ctx, f);
+        return found ? createChild(ctx, found.id, req.body) : folderNotFound();
+      },
+    },
+  ];
+}

@@ -1,0 +1,68 @@
+export type MailboxKind = 'user' | 'shared' | 'alias' | 'distributionList';
+export type ItemKind = 'message' | 'event' | 'contact' | 'task';
+export type ContainerKind = 'mailFolder' | 'calendar' | 'contactFolder' | 'todoList';
+export type ChangeType = 'created' | 'updated' | 'deleted';
+
+export interface App {
+  clientId: string;
+  clientSecret: string;
+  tenantId: string;
+}
+
+export interface Tenant {
+  id: string;
+  apps: Map<string, App>;
+}
+
+/** An idle mailbox is just these fields; `data` is created on first use (memory: 100k mailboxes). */
+export interface Mailbox {
+  id: string;
+  tenantId: string;
+  address: string;
+  displayName: string;
+  kind: MailboxKind;
+  data?: MailboxData;
+}
+
+export interface Container {
+  id: string;
+  kind: ContainerKind;
+  displayName: string;
+  parentId?: string;
+  wellKnownName?: string;
+  changeKey: string;
+  createdDateTime: string;
+  lastModifiedDateTime: string;
+}
+
+export interface Item {
+  id: string;
+  kind: ItemKind;
+  parentId: string;
+  seq: number;
+  changeKey: string;
+  createdDateTime: string;
+  lastModifiedDateTime: string;
+  /** Graph properties, stored under their Graph names. */
+  fields: Record<string, unknown>;
+}
+
+export interface MailboxData {
+  /** Monotonic change sequence: every create/update/delete of an item takes the next value. */
+  seq: number;
+  containers: Map<string, Container>;
+  /** well-known name (lower-case) → container id. */
+  wellKnown: Map<string, string>;
+  items: Map<string, Item>;
+  byParent: Map<string, Set<string>>;
+  /** parent id → (item id → seq of deletion / move-out). */
+  tombstones: Map<string, Map<string, number>>;
+}
+
+export interface ChangeEvent {
+  mailbox: Mailbox;
+  item: Item;
+  changeType: ChangeType;
+  /** For deletions/moves: the container the item left. */
+  parentId: string;
+}

@@ -1,0 +1,94 @@
+import type { SimConfig } from './config';
+import { inc } from './metrics';
+import type { Metrics } from './metrics';
+
+/**
+ * Outlook throttling per app + mailbox ("Microsoft Graph service-specific throttling limits"):
+ * requests per 10-minute window and concurrent requests. O(1) per request: one map lookup.
+ */
+interface PairState {
+  windowStart: number;
+  count: number;
+  inFlight: number;
+  /** Epoch ms before which this app should not call this mailbox (last Retry-After issued). */
+  retryAfterUntil: number;
+}
+
+interface AppState {
+  second: number;
+  count: number;
+}
+
+export type Throttle = ReturnType<typeof createThrottle>;
+
+export type ThrottleVerdict =
+  { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; concurrency: boolean };
+
+const WINDOW_MS = 10 * 60 * 1000;
+const EARLY_TOLERANCE_MS = 50;
+
+export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?: () => number }) {
+  const now = deps.now ?? Date.now;
+  const pairs = new Map<string, PairState>();
+  const apps = new Map<string, AppState>();
+
+  function pair(key: string): PairState {
+    let state = pairs.get(key);
+    if (!state) pairs.set(key, (state = { windowStart: now(), count: 0, inFlight: 0, retryAfterUntil: 0 }));
+    return state;
+  }
+
+  /** Counts a request that arrives while a Retry-After we issued is still running. */
+  function noteArrival(appKey: string, mailboxId: string): void {
+    const state = pairs.get(`${appKey}|${mailboxId}`);
+    if (state && now() < state.retryAfterUntil - EARLY_TOLERANCE_MS) {
+      deps.metrics.earlyRequests++;
+      inc(deps.metrics.earlyRequestsByMailbox, mailboxId);
+    }
+  }
+
+  /** Remembers a Retry-After sent to `appKey` for `mailboxId` (429 or 503), for the early-request metric. */
+  function noteRetryAfter(appKey: string, mailboxId: string | undefined, seconds: number): void {
+    if (!mailboxId) return;
+    const state = pair(`${appKey}|${mailboxId}`);
+    state.retryAfterUntil = Math.max(state.retryAfterUntil, now() + seconds * 1000);
+  }
+
+  function acquire(appKey: string, mailboxId: string | undefined): ThrottleVerdict {
+    const { config } = deps;
+    const t = now();
+    if (config.appRequestsPerSecond > 0) {
+      let app = apps.get(appKey);
+      const second = Math.floor(t / 1000);
+      if (!app || app.second !== second) apps.set(appKey, (app = { second, count: 0 }));
+      if (++app.count > config.appRequestsPerSecond)
+        return { ok: false, retryAfterSeconds: 1, concurrency: false };
+    }
+    if (!mailboxId) return { ok: true, release: () => undefined };
+    const state = pair(`${appKey}|${mailboxId}`);
+    if (t - state.windowStart >= WINDOW_MS) {
+      state.windowStart = t;
+      state.count = 0;
+    }
+    if (state.count >= config.mailboxRequestsPer10Min) {
+      const retry = Math.max(1, Math.ceil((state.windowStart + WINDOW_MS - t) / 1000));
+      return { ok: false, retryAfterSeconds: retry, concurrency: false };
+    }
+    if (state.inFlight >= config.mailboxConcurrency) {
+      return { ok: false, retryAfterSeconds: config.concurrencyRetryAfterSeconds, concurrency: true };
+    }
+    state.count++;
+    state.inFlight++;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        state.inFlight--;
+      },
+    };
+  }
+
+  return { acquire, noteArrival, noteRetryAfter, reset: () => (pairs.clear(), apps.clear()) };
+}
