@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/generated/'],
   transform: {
-    '^.+\\.(t|j)s$': [
+    '^.+\\.(t|j|mj)s$': [
       '@swc/jest',
       {
         jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
@@ -13,6 +13,9 @@ module.exports = {
       },
     ],
   },
+  // A few dependencies ship ESM only (fastify inject → cookie@2, @fastify/static →
+  // content-disposition@3); Jest's CommonJS runtime needs them transformed.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|content-disposition)/)'],
   globalSetup: '<rootDir>/packages/testing/src/global-setup.ts',
   testTimeout: 60_000,
   // Two cores: one worker per core. Each test file has its own database and queue prefix.

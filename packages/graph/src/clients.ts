@@ -1,0 +1,151 @@
+import {
+  AuthenticationHandler,
+  Client,
+  RedirectHandler,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+  type Context,
+  type MiddlewareOptions,
+} from '@microsoft/microsoft-graph-client';
+import type { SlotLimiter } from '@syncfleet/queues';
+import type { Dispatcher } from 'undici';
+import { parseRetryAfter } from './errors';
+import { createTokenProvider, type AppCredentials, type TokenProvider } from './token-provider';
+import { FleetTransport, type MailboxRoute, type TransportHooks } from './transport';
+
+export interface GraphProfile {
+  id: string;
+  tenantId: string;
+  clientId: string;
+  authorityUrl: string;
+  /** Graph root without version, e.g. https://graph.microsoft.com */
+  graphBaseUrl: string;
+  maxConcurrentConnections: number;
+  connectionTimeoutSec: number;
+  /** Changes when the profile does: cached clients are rebuilt. */
+  updatedAt: Date;
+}
+
+export interface GraphMailbox {
+  id: string;
+  address: string;
+}
+
+/** Carries the mailbox route through the Graph client's middleware chain to FleetTransport. */
+class RouteOption implements MiddlewareOptions {
+  constructor(readonly route: MailboxRoute) {}
+}
+
+/** Retry-After above this is not slept on inside a job: the error policy postpones the mailbox. */
+const IN_PROCESS_RETRY_MAX_MS = 15_000;
+
+export interface GraphClientsOptions {
+  limiter: SlotLimiter;
+  /** Decrypts a profile's client secret only when a client is (re)built. */
+  loadSecret(profileId: string): Promise<string>;
+  dispatcher?: Dispatcher;
+  hooks?: TransportHooks;
+  maxRetries?: number;
+}
+
+/** One mailbox's view of Graph: every request carries X-AnchorMailbox and the mailbox's route. */
+export interface MailboxGraph {
+  readonly mailbox: GraphMailbox;
+  readonly client: Client;
+  /** A request to `path` (relative to /v1.0, or an absolute nextLink/deltaLink). */
+  api(path: string): ReturnType<Client['api']>;
+}
+
+/**
+ * One official Graph client and one msal-node token cache per profile, shared by every job in the
+ * process. Middleware: Authentication → Retry (429/503/504, honours Retry-After) → Redirect →
+ * Telemetry → FleetTransport (slots, timeouts, Retry-After gate).
+ */
+export class GraphClients {
+  private readonly cache = new Map<string, { version: number; client: Client; tokens: TokenProvider }>();
+
+  constructor(private readonly options: GraphClientsOptions) {}
+
+  async forProfile(profile: GraphProfile): Promise<Client> {
+    return (await this.entry(profile)).client;
+  }
+
+  private async entry(profile: GraphProfile) {
+    const cached = this.cache.get(profile.id);
+    if (cached && cached.version === profile.updatedAt.getTime()) return cached;
+    const credentials: AppCredentials = {
+      tenantId: profile.tenantId,
+      clientId: profile.clientId,
+      authorityUrl: profile.authorityUrl,
+      clientSecret: await this.options.loadSecret(profile.id),
+    };
+    const tokens = createTokenProvider(credentials, this.options.dispatcher);
+    const retry = new RetryHandler(
+      new RetryHandlerOptions(1, this.options.maxRetries ?? 3, (_delay, _attempt, _req, _opts, response) => {
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+        return retryAfter === undefined || retryAfter <= IN_PROCESS_RETRY_MAX_MS;
+      }),
+    );
+    const chain = [
+      new AuthenticationHandler({ getAccessToken: () => tokens.getAccessToken() }),
+      retry,
+      new RedirectHandler(),
+      new TelemetryHandler(),
+      new FleetTransport(this.options.limiter, routeOf, this.options.dispatcher, this.options.hooks),
+    ];
+    for (let i = 0; i < chain.length - 1; i++) chain[i]!.setNext(chain[i + 1]!);
+    const host = new URL(profile.graphBaseUrl).hostname;
+    const client = Client.initWithMiddleware({
+      middleware: chain[0]!,
+      baseUrl: profile.graphBaseUrl.replace(/\/+$/, ''),
+      defaultVersion: 'v1.0',
+      // The client attaches tokens only to Graph hosts or these (compared without the port).
+      customHosts: new Set([host]),
+    });
+    const entry = { version: profile.updatedAt.getTime(), client, tokens };
+    this.cache.set(profile.id, entry);
+    return entry;
+  }
+
+  /**
+   * The token is acquired here, before any request: msal-node's own error (e.g. invalid_client for
+   * a wrong secret) then reaches the error taxonomy intact, whereas inside a request the Graph client
+   * would wrap it into a GraphError without its code. msal caches the token, so this is free.
+   */
+  async forMailbox(
+    profile: GraphProfile,
+    mailbox: GraphMailbox,
+    signal?: AbortSignal,
+  ): Promise<MailboxGraph> {
+    const { client, tokens } = await this.entry(profile);
+    await tokens.getAccessToken();
+    const route: MailboxRoute = {
+      profileId: profile.id,
+      profileLimit: profile.maxConcurrentConnections,
+      mailboxId: mailbox.id,
+      timeoutMs: profile.connectionTimeoutSec * 1000,
+      signal,
+    };
+    return {
+      mailbox,
+      client,
+      api: (path: string) =>
+        client
+          .api(path)
+          .header('X-AnchorMailbox', mailbox.address)
+          .middlewareOptions([new RouteOption(route)]),
+    };
+  }
+
+  /** Forget a profile's client (secret or settings changed). */
+  invalidate(profileId: string): void {
+    this.cache.delete(profileId);
+  }
+}
+
+function routeOf(context: Context): MailboxRoute {
+  const option = context.middlewareControl?.getMiddlewareOptions(RouteOption) as RouteOption | undefined;
+  if (!option) throw new Error('Graph request made without a mailbox route: use GraphClients.forMailbox()');
+  return option.route;
+}

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './clients';
+export { createTokenProvider, GRAPH_SCOPE, type AppCredentials, type TokenProvider } from './token-provider';
+export { FleetTransport, type MailboxRoute, type TransportHooks } from './transport';
+export { createDispatcher, fetchWith } from './tls';

@@ -1,0 +1,52 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+export const WORKLOAD_NAMES = ['incoming-email', 'outgoing-email', 'act'] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+/** Every workload job carries the same payload: which mailbox, and when it became due. */
+export const workloadJobSchema = z.object({
+  mailboxId: z.uuid(),
+  workload: z.enum(WORKLOAD_NAMES),
+  /** ISO time the scheduler saw it due: lets the worker measure schedule lag. */
+  dueAt: z.iso.datetime(),
+});
+export type WorkloadJob = z.infer<typeof workloadJobSchema>;
+
+export interface QueueDefinition {
+  name: WorkloadName;
+  description: string;
+  /** Options for every job of the queue. */
+  jobOptions: JobsOptions;
+}
+
+/**
+ * The typed catalog: queue name → payload schema and job options. Retries are NOT BullMQ's: the
+ * error policy (packages/sync) reschedules in PostgreSQL, which survives a Redis loss, so a job is
+ * attempted once and removed when done — freeing its deterministic id for the next cycle.
+ */
+export const QUEUE_CATALOG: Record<WorkloadName, QueueDefinition> = {
+  'incoming-email': {
+    name: 'incoming-email',
+    description: 'Inbox and tracked folders: promote received mail',
+    jobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
+  },
+  'outgoing-email': {
+    name: 'outgoing-email',
+    description: 'Send emails waiting in Pending Send',
+    jobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
+  },
+  act: {
+    name: 'act',
+    description: 'Appointments, contacts and tasks, both ways',
+    jobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
+  },
+};
+
+/**
+ * One job per (mailbox, workload) at a time: BullMQ ignores an add whose id already exists, so
+ * repeated ticks and several schedulers never duplicate work. (BullMQ rejects ':' in custom ids.)
+ */
+export function workloadJobId(workload: WorkloadName, mailboxId: string): string {
+  return `${workload}.${mailboxId}`;
+}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "MailboxWorkload" ADD COLUMN "processingLeaseUntil" TIMESTAMP(3),
+ADD COLUMN "enqueuedAt" TIMESTAMP(3);
