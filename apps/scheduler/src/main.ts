@@ -1,0 +1,42 @@
+import { parseSchedulerEnv } from '@syncfleet/config';
+import { checkPostgres, createPrisma } from '@syncfleet/db';
+import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
+import { createLogger } from '@syncfleet/telemetry';
+import { startScheduler } from './scheduler';
+
+async function main(): Promise<void> {
+  const env = parseSchedulerEnv(process.env);
+  const logger = createLogger({ name: 'scheduler', level: env.LOG_LEVEL, base: { host: env.HOST_ID } });
+  await Promise.all([checkPostgres(env.DATABASE_URL), checkRedis(env.REDIS_URL)]);
+  const prisma = createPrisma(env.DATABASE_URL, { maxConnections: 4 });
+  const redis = createRedis(env.REDIS_URL);
+  const queues = createQueues(redis, env.QUEUE_PREFIX);
+  const loop = startScheduler(
+    {
+      prisma,
+      queues,
+      redis,
+      queuePrefix: env.QUEUE_PREFIX,
+      logger,
+      clock: () => new Date(),
+      batchSize: env.SCHEDULER_BATCH_SIZE,
+    },
+    env.SCHEDULER_TICK_MS,
+  );
+  logger.info({ tickMs: env.SCHEDULER_TICK_MS }, 'scheduler started');
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'scheduler stopping');
+    await loop.stop();
+    await closeQueues(queues);
+    redis.disconnect();
+    await prisma.$disconnect();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`scheduler could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

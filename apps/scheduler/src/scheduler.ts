@@ -1,0 +1,128 @@
+import type { Db } from '@syncfleet/db';
+import { Prisma } from '@syncfleet/db';
+import {
+  enqueueWorkloads,
+  WORKLOAD_NAMES,
+  type WorkloadJob,
+  type WorkloadName,
+  type WorkloadQueues,
+} from '@syncfleet/queues';
+import type { Clock } from '@syncfleet/sync';
+import type { Logger } from '@syncfleet/telemetry';
+import type { Redis } from 'ioredis';
+
+export interface SchedulerDeps {
+  prisma: Db;
+  queues: WorkloadQueues;
+  redis: Redis;
+  queuePrefix: string;
+  logger: Logger;
+  clock: Clock;
+  batchSize: number;
+  /** Which workloads this scheduler serves (default all). */
+  workloads?: readonly WorkloadName[];
+}
+
+export interface TickResult {
+  enqueued: number;
+  /** True when this tick re-queued everything due because Redis had lost its data. */
+  fullSweep: boolean;
+  /** Oldest due time among what was queued (schedule lag = now - this). */
+  oldestDueAt: Date | null;
+}
+
+/** Raw rows carry the enum's database label, which is the queue name ('incoming-email', ...). */
+interface DueRow {
+  mailboxId: string;
+  workload: WorkloadName;
+  nextDueAt: Date;
+}
+
+/**
+ * One scheduler tick. PostgreSQL is the source of truth: due workloads (approved mailbox, enabled,
+ * server-side sync, due, not postponed, not held by a live claim) are queued with deterministic job
+ * ids, in bounded keyset-paged batches. Normally only rows not queued since they became due are
+ * sent; when the Redis marker is gone (Redis restarted empty or was flushed), everything due is.
+ */
+export async function tick(deps: SchedulerDeps): Promise<TickResult> {
+  const now = deps.clock();
+  const markerKey = `${deps.queuePrefix}:scheduler:marker`;
+  const fullSweep = (await deps.redis.exists(markerKey)) === 0;
+  const workloads = (deps.workloads ?? WORKLOAD_NAMES).map((w) => Prisma.sql`${w}::"Workload"`);
+  let enqueued = 0;
+  let oldestDueAt: Date | null = null;
+  let after: { mailboxId: string; workload: string } | null = null;
+  for (;;) {
+    const cursor: Prisma.Sql = after
+      ? Prisma.sql`AND (w."mailboxId", w."workload"::text) > (${after.mailboxId}::uuid, ${after.workload})`
+      : Prisma.empty;
+    const rows: DueRow[] = await deps.prisma.$queryRaw<DueRow[]>(Prisma.sql`
+      SELECT w."mailboxId", w."workload", w."nextDueAt"
+      FROM "MailboxWorkload" w JOIN "Mailbox" m ON m.id = w."mailboxId"
+      WHERE w.enabled AND w.method = 'ServerSideSync' AND m."approvalState" = 'Approved'
+        AND w."workload" IN (${Prisma.join(workloads)})
+        AND w."nextDueAt" <= ${now}
+        AND (w."postponedUntil" IS NULL OR w."postponedUntil" <= ${now})
+        AND (w."processingState" = 'Idle' OR w."processingLeaseUntil" < ${now})
+        ${fullSweep ? Prisma.empty : Prisma.sql`AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < w."nextDueAt")`}
+        ${cursor}
+      ORDER BY w."mailboxId", w."workload"::text
+      LIMIT ${deps.batchSize}`);
+    if (!rows.length) break;
+    const jobs: WorkloadJob[] = rows.map((r) => ({
+      mailboxId: r.mailboxId,
+      workload: r.workload,
+      dueAt: r.nextDueAt.toISOString(),
+    }));
+    await enqueueWorkloads(deps.queues, jobs);
+    await markEnqueued(deps.prisma, rows, now);
+    enqueued += rows.length;
+    for (const r of rows) if (!oldestDueAt || r.nextDueAt < oldestDueAt) oldestDueAt = r.nextDueAt;
+    const last = rows[rows.length - 1]!;
+    after = { mailboxId: last.mailboxId, workload: last.workload };
+    if (rows.length < deps.batchSize) break;
+  }
+  // Set only after a complete sweep: if Redis is flushed again mid-sweep, the next tick sweeps again.
+  if (fullSweep) await deps.redis.set(markerKey, now.toISOString());
+  if (enqueued) deps.logger.info({ enqueued, fullSweep }, 'scheduler tick queued due workloads');
+  return { enqueued, fullSweep, oldestDueAt };
+}
+
+async function markEnqueued(prisma: Db, rows: DueRow[], now: Date): Promise<void> {
+  const keys = rows.map((r) => Prisma.sql`(${r.mailboxId}::uuid, ${r.workload}::"Workload")`);
+  await prisma.$executeRaw(Prisma.sql`
+    UPDATE "MailboxWorkload" SET "enqueuedAt" = ${now}
+    WHERE ("mailboxId", "workload") IN (${Prisma.join(keys)})`);
+}
+
+export interface SchedulerLoop {
+  stop(): Promise<void>;
+}
+
+/** Runs `tick` every `tickMs` until stopped; a failing tick is logged and the loop goes on. */
+export function startScheduler(
+  deps: SchedulerDeps,
+  tickMs: number,
+  onTick?: (r: TickResult) => void,
+): SchedulerLoop {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const loop = () => {
+    if (stopped) return;
+    running = tick(deps)
+      .then((r) => onTick?.(r))
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'scheduler tick failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, tickMs);
+      });
+  };
+  loop();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

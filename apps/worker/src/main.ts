@@ -1,0 +1,43 @@
+import { parseWorkerEnv, SecretBox } from '@syncfleet/config';
+import { checkPostgres, createPrisma } from '@syncfleet/db';
+import { checkRedis, createRedis } from '@syncfleet/queues';
+import { createEngineResources, createProbeHandlers, settingsFromEnv } from '@syncfleet/sync';
+import { createLogger } from '@syncfleet/telemetry';
+import { startWorkers } from './worker';
+
+async function main(): Promise<void> {
+  const env = parseWorkerEnv(process.env);
+  const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL, base: { host: env.HOST_ID } });
+  // Readiness before consuming: both stores must answer first.
+  await Promise.all([checkPostgres(env.DATABASE_URL), checkRedis(env.REDIS_URL)]);
+  const prisma = createPrisma(env.DATABASE_URL, { maxConnections: 10 });
+  const redis = createRedis(env.REDIS_URL);
+  const res = createEngineResources({
+    prisma,
+    redis,
+    secretBox: new SecretBox(env.SECRET_KEYS),
+    logger,
+    queuePrefix: env.QUEUE_PREFIX,
+    settings: settingsFromEnv(env),
+    host: env.HOST_ID,
+    caFile: env.GRAPH_CA_FILE,
+    slotLeaseMs: env.SLOT_LEASE_MS,
+  });
+  const fleet = startWorkers(env, res, createProbeHandlers());
+  logger.info({ workloads: env.WORKLOADS }, 'worker started');
+  const shutdown = async (signal: string) => {
+    logger.info({ signal, graceMs: env.SHUTDOWN_GRACE_MS }, 'worker draining');
+    await fleet.close(env.SHUTDOWN_GRACE_MS);
+    redis.disconnect();
+    await prisma.$disconnect();
+    logger.info('worker stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`worker could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

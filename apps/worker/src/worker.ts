@@ -1,0 +1,81 @@
+import { Worker } from 'bullmq';
+import type { WorkerEnv } from '@syncfleet/config';
+import { createRedis, workloadJobSchema, type WorkloadJob, type WorkloadName } from '@syncfleet/queues';
+import {
+  runWorkloadJob,
+  type EngineResources,
+  type JobOutcome,
+  type WorkloadHandlers,
+} from '@syncfleet/sync';
+
+export interface FleetWorker {
+  /** Stops taking jobs; running cycles get `graceMs` to finish, then are told to yield. */
+  close(graceMs: number): Promise<void>;
+}
+
+const CONCURRENCY = {
+  'incoming-email': 'WORKER_CONCURRENCY_INCOMING',
+  'outgoing-email': 'WORKER_CONCURRENCY_OUTGOING',
+  act: 'WORKER_CONCURRENCY_ACT',
+} as const satisfies Record<WorkloadName, keyof WorkerEnv>;
+
+/**
+ * Consumes the queues named in WORKLOADS. Each job is parsed against the catalog's schema before
+ * the engine sees it. A killed replica's jobs come back through BullMQ's stalled-job check once
+ * their lock (LOCK_DURATION_MS) expires; its claims in PostgreSQL expire on the same clock.
+ */
+export function startWorkers(
+  env: Pick<
+    WorkerEnv,
+    | 'WORKLOADS'
+    | 'REDIS_URL'
+    | 'QUEUE_PREFIX'
+    | 'LOCK_DURATION_MS'
+    | 'WORKER_CONCURRENCY_INCOMING'
+    | 'WORKER_CONCURRENCY_OUTGOING'
+    | 'WORKER_CONCURRENCY_ACT'
+  >,
+  res: EngineResources,
+  handlers: WorkloadHandlers,
+): FleetWorker {
+  const shutdown = new AbortController();
+  const workers = env.WORKLOADS.map((name) => {
+    const worker = new Worker<WorkloadJob, JobOutcome>(
+      name,
+      async (job) => {
+        const parsed = workloadJobSchema.safeParse(job.data);
+        if (!parsed.success || parsed.data.workload !== name) {
+          res.logger.error(
+            { jobId: job.id, queue: name, issues: parsed.error?.issues },
+            'malformed job payload: dropped',
+          );
+          return 'skipped';
+        }
+        return runWorkloadJob(res, handlers, parsed.data, { jobId: job.id, shutdown: shutdown.signal });
+      },
+      {
+        connection: createRedis(env.REDIS_URL),
+        prefix: env.QUEUE_PREFIX,
+        concurrency: env[CONCURRENCY[name]],
+        lockDuration: env.LOCK_DURATION_MS,
+        stalledInterval: Math.max(1000, Math.floor(env.LOCK_DURATION_MS / 2)),
+        maxStalledCount: 1,
+      },
+    );
+    worker.on('error', (error) => res.logger.error({ err: error, queue: name }, 'worker error'));
+    worker.on('failed', (job, error) =>
+      res.logger.warn({ jobId: job?.id, queue: name, err: error }, 'job failed'),
+    );
+    return worker;
+  });
+  return {
+    async close(graceMs: number) {
+      const yieldTimer = setTimeout(() => shutdown.abort(new Error('worker shutting down')), graceMs);
+      try {
+        await Promise.all(workers.map((w) => w.close()));
+      } finally {
+        clearTimeout(yieldTimer);
+      }
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { SecretBox } from '@syncfleet/config';
+import { type SchedulingEnv } from '@syncfleet/config';
+import type { Db } from '@syncfleet/db';
+import { createDispatcher, GraphClients, type TransportHooks } from '@syncfleet/graph';
+import { RedisSlotLimiter } from '@syncfleet/queues';
+import type { Logger } from '@syncfleet/telemetry';
+import type { Redis } from 'ioredis';
+import type { EngineResources, EngineSettings, OwnerNotifier } from './types';
+
+export function settingsFromEnv(env: SchedulingEnv & { LOCK_DURATION_MS?: number }): EngineSettings {
+  return {
+    incomingIntervalSec: env.INCOMING_INTERVAL_SEC,
+    outgoingIntervalSec: env.OUTGOING_INTERVAL_SEC,
+    actMinIntervalSec: env.ACT_MIN_INTERVAL_SEC,
+    actMaxIntervalSec: env.ACT_MAX_INTERVAL_SEC,
+    actMaxIntervalWithIncomingSec: env.ACT_MAX_INTERVAL_WITH_INCOMING_SEC,
+    transientRetryDelaySec: env.TRANSIENT_RETRY_DELAY_SEC,
+    transientMaxRetries: env.TRANSIENT_MAX_RETRIES,
+    cycleBudgetMs: env.CYCLE_BUDGET_MS,
+    claimLeaseMs: env.LOCK_DURATION_MS ?? 60_000,
+  };
+}
+
+/**
+ * Owner notifications as structured log lines (level warn, `notice: owner`), which a log pipeline
+ * can route to mail or chat; the alert records `notifiedAt`. Sending them as email through the
+ * outgoing workload is future work.
+ */
+export function logNotifier(logger: Logger): OwnerNotifier {
+  return {
+    async notify(notice) {
+      logger.warn({ notice: 'owner', ...notice }, `owner notification: ${notice.subject}`);
+    },
+  };
+}
+
+export interface EngineWiring {
+  prisma: Db;
+  redis: Redis;
+  secretBox: SecretBox;
+  logger: Logger;
+  queuePrefix: string;
+  settings: EngineSettings;
+  host: string;
+  caFile?: string;
+  slotLeaseMs?: number;
+  hooks?: TransportHooks;
+  notifier?: OwnerNotifier;
+}
+
+/** Builds the resources a worker or the console needs, from already-created connections. */
+export function createEngineResources(w: EngineWiring): EngineResources {
+  const limiter = new RedisSlotLimiter(w.redis, { prefix: w.queuePrefix, leaseMs: w.slotLeaseMs });
+  const graph = new GraphClients({
+    limiter,
+    dispatcher: createDispatcher(w.caFile),
+    hooks: w.hooks,
+    // Decrypted only when a client is built; never logged, never kept beyond msal-node's config.
+    loadSecret: async (profileId) => {
+      const profile = await w.prisma.emailServerProfile.findUniqueOrThrow({
+        where: { id: profileId },
+        select: { clientSecretCiphertext: true, clientSecretKeyId: true },
+      });
+      return w.secretBox.open({
+        keyId: profile.clientSecretKeyId,
+        ciphertext: profile.clientSecretCiphertext,
+      });
+    },
+  });
+  return {
+    prisma: w.prisma,
+    graph,
+    secretBox: w.secretBox,
+    logger: w.logger,
+    clock: () => new Date(),
+    settings: w.settings,
+    notifier: w.notifier ?? logNotifier(w.logger),
+    host: w.host,
+  };
+}

@@ -1,0 +1,111 @@
+import { classifyError } from '@syncfleet/graph';
+import type { WorkloadJob } from '@syncfleet/queues';
+import { claimWorkload, renewClaim } from './claim';
+import { finishFailure, finishSuccess } from './finish';
+import type { EngineResources, WorkloadHandlers } from './types';
+import { toDbWorkload } from './workloads';
+
+export type JobOutcome = 'success' | 'yielded' | 'failure' | 'skipped' | 'lost-claim';
+
+export interface RunJobOptions {
+  jobId?: string;
+  /** Aborted when the worker shuts down: the cycle saves its progress and yields. */
+  shutdown?: AbortSignal;
+}
+
+/**
+ * Runs one cycle of one (mailbox, workload): claim, run the handler within its budget, record the
+ * outcome and the next run. Never throws for a mailbox's own failure — that is recorded and the
+ * worker moves on; a failure in one mailbox never stops the others.
+ */
+export async function runWorkloadJob(
+  res: EngineResources,
+  handlers: WorkloadHandlers,
+  job: WorkloadJob,
+  { jobId, shutdown }: RunJobOptions = {},
+): Promise<JobOutcome> {
+  const logger = res.logger.child({ mailboxId: job.mailboxId, workload: job.workload, jobId });
+  const claim = await claimWorkload(res, job.mailboxId, job.workload);
+  if (!claim) {
+    logger.debug('not claimable (not due, disabled, or running elsewhere): skipped');
+    return 'skipped';
+  }
+  const startedAt = claim.startedAt;
+  const budget = new AbortController();
+  const deadline = startedAt.getTime() + res.settings.cycleBudgetMs;
+  const budgetTimer = setTimeout(
+    () => budget.abort(new Error('cycle budget spent')),
+    res.settings.cycleBudgetMs,
+  );
+  let lost = false;
+  const renewTimer = setInterval(
+    () => {
+      renewClaim(res, claim)
+        .then((held) => {
+          if (!held) {
+            lost = true;
+            budget.abort(new Error('claim lost'));
+          }
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'claim renewal failed'));
+    },
+    Math.max(200, Math.floor(res.settings.claimLeaseMs / 3)),
+  );
+  const signal = shutdown ? AbortSignal.any([budget.signal, shutdown]) : budget.signal;
+
+  try {
+    const mailbox = await res.prisma.mailbox.findUniqueOrThrow({
+      where: { id: job.mailboxId },
+      include: { profile: true },
+    });
+    const incoming = await res.prisma.mailboxWorkload.findUnique({
+      where: { mailboxId_workload: { mailboxId: mailbox.id, workload: toDbWorkload('incoming-email') } },
+      select: { enabled: true, method: true },
+    });
+    const incomingEnabled = incoming?.enabled === true && incoming.method === 'ServerSideSync';
+    try {
+      const graph = await res.graph.forMailbox(
+        mailbox.profile,
+        { id: mailbox.id, address: mailbox.address },
+        signal,
+      );
+      const result = await handlers[job.workload].run({
+        mailbox,
+        workload: job.workload,
+        graph,
+        prisma: res.prisma,
+        logger,
+        clock: res.clock,
+        signal,
+        deadline,
+        checkpoint: claim.row.checkpoint,
+      });
+      const stored = await finishSuccess(
+        res,
+        claim,
+        mailbox,
+        result,
+        { startedAt, finishedAt: res.clock(), jobId },
+        incomingEnabled,
+      );
+      if (!stored) return 'lost-claim';
+      logger.info(
+        { itemsProcessed: result.itemsProcessed, itemsFailed: result.itemsFailed, yielded: !!result.yielded },
+        'cycle done',
+      );
+      return result.yielded ? 'yielded' : 'success';
+    } catch (error) {
+      if (lost) return 'lost-claim';
+      const syncError = classifyError(error);
+      logger.warn(
+        { code: syncError.code, kind: syncError.kind, scope: syncError.scope, err: syncError.message },
+        'cycle failed',
+      );
+      await finishFailure(res, claim, mailbox, syncError, { startedAt, finishedAt: res.clock(), jobId });
+      return 'failure';
+    }
+  } finally {
+    clearTimeout(budgetTimer);
+    clearInterval(renewTimer);
+  }
+}

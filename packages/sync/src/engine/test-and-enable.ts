@@ -1,0 +1,171 @@
+import { AlertSeverity, SyncMethod } from '@syncfleet/db';
+import { classifyError, type MailboxGraph, type SyncError } from '@syncfleet/graph';
+import { WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/queues';
+import { userPath, WORKLOAD_PROBES } from '../probe/probe-handlers';
+import { notifyOwner, raiseAlert } from './alerts';
+import type { EngineResources } from './types';
+import { fromDbWorkload, toDbWorkload } from './workloads';
+
+export interface TestAndEnableCheck {
+  name: string;
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
+export interface TestAndEnableResult {
+  mailboxId: string;
+  ok: boolean;
+  checks: TestAndEnableCheck[];
+  workloads: Record<WorkloadName, 'enabled' | 'failed' | 'not-configured'>;
+}
+
+/** Graph's answers for an address that is not a synchronisable mailbox (Graph error responses). */
+const NO_MAILBOX_CODES = new Set([
+  'ErrorInvalidUser',
+  'ResourceNotFound',
+  'Request_ResourceNotFound',
+  'MailboxNotEnabledForRESTAPI',
+]);
+
+export class MailboxNotFoundError extends Error {
+  override name = 'MailboxNotFoundError';
+}
+
+/**
+ * Test & Enable (SSS-NOTES): checks the profile's credentials, that the address is a real mailbox
+ * (aliases and distribution lists are rejected: Graph has no mailbox for them), and the rights each
+ * configured workload needs; records statuses and alerts; enables what passed.
+ */
+export async function testAndEnable(res: EngineResources, mailboxId: string): Promise<TestAndEnableResult> {
+  const mailbox = await res.prisma.mailbox.findUnique({
+    where: { id: mailboxId },
+    include: { profile: true, workloads: true },
+  });
+  if (!mailbox) throw new MailboxNotFoundError(`Mailbox ${mailboxId} does not exist`);
+  const checks: TestAndEnableCheck[] = [];
+  const configured = mailbox.workloads
+    .filter((w) => w.method === SyncMethod.ServerSideSync)
+    .map((w) => fromDbWorkload(w.workload));
+  const workloads = Object.fromEntries(
+    WORKLOAD_NAMES.map((w) => [w, configured.includes(w) ? 'failed' : 'not-configured']),
+  ) as TestAndEnableResult['workloads'];
+  const fail = async (name: string, error: SyncError) => {
+    checks.push({ name, ok: false, code: error.code, message: error.message });
+    return error;
+  };
+
+  let failure: SyncError | undefined;
+  if (mailbox.approvalState !== 'Approved') {
+    failure = await fail(
+      'approval',
+      classifyError({
+        statusCode: 403,
+        code: 'MailboxNotApproved',
+        message: 'The mailbox email address is not approved.',
+      }),
+    );
+  }
+  // The probe requests go through a fresh client: a profile fixed since the last failure is used as it is now.
+  res.graph.invalidate(mailbox.profileId);
+  let graph: MailboxGraph | undefined;
+  let graphUserId: string | null = null;
+  if (!failure) {
+    try {
+      graph = await res.graph.forMailbox(mailbox.profile, { id: mailbox.id, address: mailbox.address });
+      const user = (await graph
+        .api(`/users/${encodeURIComponent(mailbox.address)}`)
+        .select('id,mail,userPrincipalName')
+        .get()) as {
+        id: string;
+        mail?: string | null;
+        userPrincipalName?: string;
+      };
+      const primary = [user.mail, user.userPrincipalName].filter(Boolean).map((a) => a!.toLowerCase());
+      if (!primary.includes(mailbox.address)) {
+        failure = await fail(
+          'mailbox',
+          classifyError({
+            statusCode: 404,
+            code: 'AliasNotSupported',
+            message: `${mailbox.address} is an alias of ${primary[0] ?? user.id}; sync the primary address instead.`,
+          }),
+        );
+      } else {
+        graphUserId = user.id;
+        checks.push({ name: 'credentials', ok: true }, { name: 'mailbox', ok: true });
+      }
+    } catch (error) {
+      const e = classifyError(error);
+      failure = await fail(e.scope === 'server' ? 'credentials' : 'mailbox', e);
+      if (NO_MAILBOX_CODES.has(e.code)) {
+        checks[checks.length - 1]!.message =
+          `${mailbox.address} has no mailbox Graph can sync (an alias, a distribution list, or an inactive or on-premises mailbox cannot be synced): ${e.message}`;
+      }
+    }
+  }
+  for (const workload of failure ? [] : configured) {
+    try {
+      await graph!.api(WORKLOAD_PROBES[workload](userPath({ graphUserId, address: mailbox.address }))).get();
+      workloads[workload] = 'enabled';
+      checks.push({ name: workload, ok: true });
+    } catch (error) {
+      failure ??= await fail(workload, classifyError(error));
+    }
+  }
+  return record(res, mailbox, graphUserId, checks, workloads, failure);
+}
+
+async function record(
+  res: EngineResources,
+  mailbox: { id: string; address: string; profileId: string },
+  graphUserId: string | null,
+  checks: TestAndEnableCheck[],
+  workloads: TestAndEnableResult['workloads'],
+  failure: SyncError | undefined,
+): Promise<TestAndEnableResult> {
+  const now = res.clock();
+  const ok = !failure && Object.values(workloads).some((s) => s === 'enabled');
+  const reason = checks.find((c) => !c.ok)?.message ?? failure?.message;
+  const alert = await res.prisma.$transaction(async (tx) => {
+    if (graphUserId) await tx.mailbox.update({ where: { id: mailbox.id }, data: { graphUserId } });
+    for (const [name, state] of Object.entries(workloads) as [WorkloadName, string][]) {
+      if (state === 'not-configured') continue;
+      const enabled = state === 'enabled';
+      await tx.mailboxWorkload.update({
+        where: { mailboxId_workload: { mailboxId: mailbox.id, workload: toDbWorkload(name) } },
+        data: enabled
+          ? {
+              enabled: true,
+              status: 'NotRun',
+              nextDueAt: now,
+              postponedUntil: null,
+              transientFailureCount: 0,
+              processingState: 'Idle',
+              processingLeaseUntil: null,
+            }
+          : {
+              enabled: false,
+              status: 'Failure',
+              lastErrorCode: failure?.code,
+              lastErrorMessage: reason,
+              lastErrorAt: now,
+            },
+      });
+    }
+    return raiseAlert(tx, {
+      severity: failure ? AlertSeverity.Error : AlertSeverity.Information,
+      code: failure ? `TestAndEnable.${failure.code}` : 'TestAndEnable.Succeeded',
+      message: failure
+        ? `Test & Enable failed for ${mailbox.address}: ${reason}`
+        : `Test & Enable succeeded for ${mailbox.address}; enabled: ${Object.entries(workloads)
+            .filter(([, s]) => s === 'enabled')
+            .map(([w]) => w)
+            .join(', ')}.`,
+      mailboxId: mailbox.id,
+      profileId: mailbox.profileId,
+    });
+  });
+  if (failure && alert) await notifyOwner(res, alert);
+  return { mailboxId: mailbox.id, ok, checks, workloads };
+}

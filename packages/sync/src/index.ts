@@ -1,0 +1,13 @@
+export * from './engine/types';
+export { runWorkloadJob, type JobOutcome, type RunJobOptions } from './engine/run-job';
+export {
+  testAndEnable,
+  MailboxNotFoundError,
+  type TestAndEnableResult,
+  type TestAndEnableCheck,
+} from './engine/test-and-enable';
+export { createEngineResources, settingsFromEnv, logNotifier, type EngineWiring } from './engine/resources';
+export { consequenceOf, type Consequence } from './engine/policy';
+export { nextRunAt } from './engine/schedule';
+export { toDbWorkload, fromDbWorkload } from './engine/workloads';
+export { createProbeHandlers, userPath, WORKLOAD_PROBES } from './probe/probe-handlers';
