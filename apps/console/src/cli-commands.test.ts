@@ -1,0 +1,119 @@
+import { runCli, type CliIo } from './cli-commands';
+import { ADMIN_TOKEN, startConsole, type ConsoleHarness } from './test-support';
+
+const SECRET = 'Cli-Secret-Pelican-9931';
+let h: ConsoleHarness;
+let baseUrl: string;
+beforeAll(async () => {
+  h = await startConsole('cli');
+  baseUrl = await h.app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(() => h.close());
+
+async function cli(
+  argv: string[],
+  { stdin = '', token = ADMIN_TOKEN }: { stdin?: string; token?: string } = {},
+) {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    baseUrl,
+    token,
+    readStdin: async () => stdin,
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+  };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+test('profiles and mailboxes over HTTP; the secret comes from stdin and is never printed', async () => {
+  const created = await cli(
+    [
+      'profiles',
+      'create',
+      '--name',
+      'cli',
+      '--tenant',
+      't1',
+      '--client-id',
+      'c1',
+      '--client-secret-stdin',
+      '--json',
+    ],
+    { stdin: `${SECRET}\n` },
+  );
+  expect(created.code).toBe(0);
+  const profile = JSON.parse(created.out);
+  expect(profile).toMatchObject({ name: 'cli', hasClientSecret: true });
+  const row = await h.db.prisma.emailServerProfile.findUniqueOrThrow({ where: { id: profile.id } });
+  expect(h.secretBox.open({ keyId: row.clientSecretKeyId, ciphertext: row.clientSecretCiphertext })).toBe(
+    SECRET,
+  );
+
+  const list = await cli(['profiles', 'list']);
+  expect(list.out.split('\n')[0]).toMatch(/^id\s+name\s+tenantId/);
+  expect(list.out).toContain('cli');
+
+  const mailbox = await cli([
+    'mailboxes',
+    'create',
+    '--address',
+    'Frank@Contoso.com',
+    '--owner-type',
+    'User',
+    '--owner-id',
+    'frank',
+    '--profile',
+    profile.id,
+    '--incoming',
+    'ServerSideSync',
+    '--json',
+  ]);
+  expect(mailbox.code).toBe(0);
+  const id = JSON.parse(mailbox.out).id as string;
+  expect((await cli(['mailboxes', 'approve', id])).out).toContain('Approved');
+  const enable = await cli(['mailboxes', 'test-enable', id]);
+  expect(enable.code).toBe(3);
+  expect(enable.out).toContain('MailboxNotFound');
+  expect((await cli(['mailboxes', 'disable', id, '--workloads', 'act'])).code).toBe(0);
+  expect((await cli(['mailboxes', 'details', id, '--text'])).out).toContain(
+    'Syncfleet mailbox details: frank@contoso.com',
+  );
+  expect((await cli(['alerts', id])).out).toContain('DisabledByAdmin');
+  expect((await cli(['alerts', '--profile', profile.id])).out).toContain('EmailApproved');
+  expect((await cli(['queues'])).out).toMatch(/incoming-email\s+0/);
+
+  const all = [created, list, mailbox, enable].map((r) => r.out + r.err).join('\n');
+  expect(all).not.toContain(SECRET);
+  expect(h.logs.text()).not.toContain(SECRET);
+});
+
+test('failures exit non-zero with the API message', async () => {
+  const bad = await cli(
+    [
+      'profiles',
+      'create',
+      '--name',
+      'x',
+      '--tenant',
+      't',
+      '--client-id',
+      'c',
+      '--client-secret-stdin',
+      '--max-connections',
+      '0',
+    ],
+    { stdin: 's' },
+  );
+  expect(bad.code).toBe(1);
+  expect(bad.err).toContain('maxConcurrentConnections');
+  expect(
+    (await cli(['profiles', 'create', '--name', 'x', '--tenant', 't', '--client-id', 'c'])).err,
+  ).toContain('stdin');
+  const unauthorized = await cli(['queues'], { token: 'nope-nope-nope-nope-nope-nope' });
+  expect(unauthorized).toMatchObject({ code: 1 });
+  expect(unauthorized.err).toContain('401');
+  expect((await cli(['mailboxes', 'details', '00000000-0000-4000-8000-000000000000'])).err).toContain('404');
+  expect((await cli(['nonsense'])).code).toBe(1);
+});

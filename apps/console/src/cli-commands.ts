@@ -1,0 +1,265 @@
+import { parseArgs } from 'node:util';
+import { mailboxRow, table } from './cli-format';
+
+export interface CliIo {
+  baseUrl: string;
+  token: string | undefined;
+  /** Reads all of stdin (the client secret comes from there, never from argv: shell history). */
+  readStdin: () => Promise<string>;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export const USAGE = `Usage: syncfleet <command> [options]   (env: SYNCFLEET_CONSOLE_URL, SYNCFLEET_ADMIN_TOKEN)
+  profiles list
+  profiles create --name N --tenant T --client-id C --client-secret-stdin [--authority-url U]
+                  [--graph-base-url U] [--max-connections N] [--min-polling-sec N]
+                  [--process-email-from DATE] [--timeout-sec N] [--owner-email E]
+  mailboxes list [--profile ID] [--approval Empty|Approved|PendingApproval|Rejected] [--limit N] [--offset N]
+  mailboxes create --address A --owner-type User|Queue --owner-id ID --profile ID [--display-name N]
+                   [--incoming None|ServerSideSync] [--outgoing ...] [--act ...] [--remap]
+  mailboxes approve|reject|test-enable <id>
+  mailboxes disable <id> [--workloads incoming-email,outgoing-email,act]
+  mailboxes details <id> [--text]
+  alerts <mailboxId> | alerts --profile <id>   [--severity Error|Warning|Information]
+  queues
+Add --json for raw JSON output.`;
+
+class CliError extends Error {}
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  text: { type: 'boolean' },
+  remap: { type: 'boolean' },
+  'client-secret-stdin': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(
+    [
+      'name',
+      'tenant',
+      'client-id',
+      'authority-url',
+      'graph-base-url',
+      'max-connections',
+      'min-polling-sec',
+      'process-email-from',
+      'timeout-sec',
+      'owner-email',
+      'profile',
+      'approval',
+      'limit',
+      'offset',
+      'address',
+      'owner-type',
+      'owner-id',
+      'display-name',
+      'incoming',
+      'outgoing',
+      'act',
+      'workloads',
+      'severity',
+    ].map((name) => [name, { type: 'string' }]),
+  ),
+} as const;
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** Runs one CLI command; returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help || !positionals.length) {
+      io.out(`${USAGE}\n`);
+      return values.help ? 0 : 2;
+    }
+    if (!io.token) throw new CliError('SYNCFLEET_ADMIN_TOKEN is not set (the console ADMIN_TOKEN).');
+    return (await dispatch(positionals, values as Values, io)) ?? 0;
+  } catch (error) {
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function request(io: CliIo, method: string, path: string, body?: unknown) {
+  const response = await fetch(new URL(path, io.baseUrl), {
+    method,
+    headers: {
+      authorization: `Bearer ${io.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).catch((error: unknown) => {
+    throw new CliError(`cannot reach the console at ${io.baseUrl} (${(error as Error).message}).`);
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const parsed = JSON.parse(text) as {
+        error?: { message?: string; fields?: { path: string; message: string }[] };
+      };
+      message = `${response.status}: ${parsed.error?.message ?? text}`;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new CliError(message);
+  }
+  return { text, json: () => (text ? JSON.parse(text) : undefined) };
+}
+
+const need = (values: Values, name: string): string => {
+  const value = values[name];
+  if (typeof value !== 'string' || !value) throw new CliError(`--${name} is required.`);
+  return value;
+};
+const num = (value: unknown) => (typeof value === 'string' ? Number(value) : undefined);
+const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+async function dispatch([group, action, id]: string[], values: Values, io: CliIo): Promise<number | void> {
+  const print = (data: unknown, render: () => string): void => {
+    io.out(values.json ? `${JSON.stringify(data, null, 2)}\n` : render());
+  };
+  const idArg = (what: string) => {
+    if (!id) throw new CliError(`${what}: missing <id>.`);
+    return encodeURIComponent(id);
+  };
+
+  if (group === 'profiles' && action === 'list') {
+    const page = (await request(io, 'GET', '/api/profiles?limit=500')).json();
+    return print(page, () =>
+      table(page.items, ['id', 'name', 'tenantId', 'clientId', 'maxConcurrentConnections', 'ownerEmail']),
+    );
+  }
+  if (group === 'profiles' && action === 'create') {
+    if (!values['client-secret-stdin'])
+      throw new CliError(
+        '--client-secret-stdin is required: pipe the client secret on stdin (never in argv).',
+      );
+    const clientSecret = (await io.readStdin()).replace(/\r?\n$/, '');
+    if (!clientSecret) throw new CliError('no client secret on stdin.');
+    const body = {
+      name: need(values, 'name'),
+      tenantId: need(values, 'tenant'),
+      clientId: need(values, 'client-id'),
+      clientSecret,
+      authorityUrl: str(values['authority-url']),
+      graphBaseUrl: str(values['graph-base-url']),
+      maxConcurrentConnections: num(values['max-connections']),
+      minPollingIntervalSec: num(values['min-polling-sec']),
+      processEmailFrom: str(values['process-email-from']),
+      connectionTimeoutSec: num(values['timeout-sec']),
+      ownerEmail: str(values['owner-email']),
+    };
+    const profile = (await request(io, 'POST', '/api/profiles', body)).json();
+    return print(profile, () => table([profile], ['id', 'name', 'tenantId', 'clientId', 'hasClientSecret']));
+  }
+  if (group === 'mailboxes') return mailboxes(action, id, values, io, print, idArg);
+  if (group === 'alerts') {
+    const base = values.profile
+      ? `/api/profiles/${encodeURIComponent(String(values.profile))}/alerts`
+      : `/api/mailboxes/${encodeURIComponent(action ?? '')}/alerts`;
+    if (!values.profile && !action) throw new CliError('alerts: give a <mailboxId> or --profile <id>.');
+    const severity = str(values.severity);
+    const page = (
+      await request(io, 'GET', `${base}?limit=100${severity ? `&severity=${severity}` : ''}`)
+    ).json();
+    return print(page, () =>
+      table(page.items, ['createdAt', 'severity', 'workload', 'code', 'message', 'mailboxId']),
+    );
+  }
+  if (group === 'queues') {
+    const data = (await request(io, 'GET', '/api/queues')).json();
+    return print(data, () =>
+      table(
+        data.queues.map((q: { name: string; counts: Record<string, number> }) => ({
+          queue: q.name,
+          ...q.counts,
+        })),
+        ['queue', 'waiting', 'active', 'delayed', 'failed', 'completed'],
+      ),
+    );
+  }
+  throw new CliError(`unknown command "${[group, action].filter(Boolean).join(' ')}".\n${USAGE}`);
+}
+
+async function mailboxes(
+  action: string | undefined,
+  id: string | undefined,
+  values: Values,
+  io: CliIo,
+  print: (data: unknown, render: () => string) => void,
+  idArg: (what: string) => string,
+): Promise<number | void> {
+  const columns = ['id', 'address', 'owner', 'approval', 'incoming-email', 'outgoing-email', 'act'];
+  switch (action) {
+    case 'list': {
+      const query = new URLSearchParams({
+        limit: str(values.limit) ?? '500',
+        offset: str(values.offset) ?? '0',
+      });
+      if (values.profile) query.set('profileId', String(values.profile));
+      if (values.approval) query.set('approvalState', String(values.approval));
+      const page = (await request(io, 'GET', `/api/mailboxes?${query}`)).json();
+      return print(page, () => table(page.items.map(mailboxRow), columns));
+    }
+    case 'create': {
+      const method = (name: string) => (values[name] ? { method: values[name] } : undefined);
+      const body = {
+        address: need(values, 'address'),
+        owner: { type: need(values, 'owner-type'), id: need(values, 'owner-id') },
+        profileId: need(values, 'profile'),
+        displayName: str(values['display-name']),
+        remap: values.remap ? true : undefined,
+        workloads: {
+          'incoming-email': method('incoming'),
+          'outgoing-email': method('outgoing'),
+          act: method('act'),
+        },
+      };
+      const mailbox = (await request(io, 'POST', '/api/mailboxes', body)).json();
+      return print(mailbox, () => table([mailboxRow(mailbox)], columns));
+    }
+    case 'approve':
+    case 'reject': {
+      const mailbox = (await request(io, 'POST', `/api/mailboxes/${idArg(action)}/${action}`)).json();
+      return print(mailbox, () => table([mailboxRow(mailbox)], columns));
+    }
+    case 'test-enable': {
+      const result = (await request(io, 'POST', `/api/mailboxes/${idArg(action)}/test-and-enable`)).json();
+      print(
+        result,
+        () =>
+          `Test & Enable: ${result.ok ? 'OK' : 'FAILED'}\n` +
+          table(result.checks, ['name', 'ok', 'code', 'message']) +
+          table(
+            Object.entries(result.workloads).map(([workload, state]) => ({ workload, state })),
+            ['workload', 'state'],
+          ),
+      );
+      // Distinct from 1 (request failed): the request worked, the mailbox did not pass.
+      return result.ok ? 0 : 3;
+    }
+    case 'disable': {
+      const workloads = str(values.workloads)
+        ?.split(',')
+        .map((w) => w.trim());
+      const mailbox = (
+        await request(io, 'POST', `/api/mailboxes/${idArg(action)}/disable`, { workloads })
+      ).json();
+      return print(mailbox, () => table([mailboxRow(mailbox)], columns));
+    }
+    case 'details': {
+      const format = values.text ? 'text' : 'json';
+      const response = await request(io, 'GET', `/api/mailboxes/${idArg(action)}/details?format=${format}`);
+      io.out(values.text ? response.text : `${JSON.stringify(response.json(), null, 2)}\n`);
+      return;
+    }
+    default:
+      throw new CliError(`unknown command "mailboxes ${action ?? ''}".\n${USAGE}`);
+  }
+}

@@ -1,0 +1,109 @@
+import type { Db } from '@syncfleet/db';
+import { notFound } from './errors';
+import { alertView, mailboxView, runView } from './serialize';
+
+export const RECENT_LIMIT = 20;
+
+/**
+ * Dynamics' "Download Mailbox Details": everything an administrator (or support) needs about one
+ * mailbox, every time in UTC ISO-8601 ('Z').
+ */
+export async function loadMailboxDetails(prisma: Db, id: string, now: Date) {
+  const mailbox = await prisma.mailbox.findUnique({
+    where: { id },
+    include: {
+      workloads: true,
+      profile: { select: { id: true, name: true, tenantId: true, maxConcurrentConnections: true } },
+      alerts: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: RECENT_LIMIT },
+      runs: { orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: RECENT_LIMIT },
+    },
+  });
+  if (!mailbox) throw notFound('Mailbox', id);
+  const { workloads, ...view } = mailboxView(mailbox);
+  return {
+    generatedAt: now.toISOString(),
+    mailbox: view,
+    profile: mailbox.profile,
+    workloads,
+    recentAlerts: mailbox.alerts.map(alertView),
+    recentRuns: mailbox.runs.map(runView),
+  };
+}
+
+export type MailboxDetails = Awaited<ReturnType<typeof loadMailboxDetails>>;
+
+const show = (value: unknown) =>
+  value === null || value === undefined || value === '' ? '-' : String(value);
+
+function section(title: string, rows: [string, unknown][]): string[] {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return [
+    title,
+    '-'.repeat(title.length),
+    ...rows.map(([label, value]) => `${label.padEnd(width)}  ${show(value)}`),
+    '',
+  ];
+}
+
+/** The same content as plain text, for attaching to a support ticket. */
+export function renderDetailsText(details: MailboxDetails): string {
+  const { mailbox, profile } = details;
+  const lines = [
+    `Syncfleet mailbox details: ${mailbox.address}`,
+    `Generated at ${details.generatedAt} (all times UTC)`,
+    '',
+    ...section('Mailbox', [
+      ['Id', mailbox.id],
+      ['Address', mailbox.address],
+      ['Display name', mailbox.displayName],
+      ['Owner', `${mailbox.owner.type} ${mailbox.owner.id}`],
+      ['Approval state', mailbox.approvalState],
+      ['Process email from', mailbox.processEmailFrom],
+      ['Graph user id', mailbox.graphUserId],
+      ['Profile', `${profile.name} (${profile.id})`],
+      ['Tenant', profile.tenantId],
+    ]),
+  ];
+  for (const w of details.workloads) {
+    lines.push(
+      ...section(`Workload ${w.workload}`, [
+        ['Method', w.method],
+        ['Enabled', w.enabled ? 'yes' : 'no'],
+        ['Status', w.status],
+        ['Processing state', w.processingState],
+        ['Processing host', w.processingHost],
+        ['Last attempt', w.lastAttemptAt],
+        ['Next scheduled run', w.nextDueAt],
+        ['Postponed until', w.postponedUntil],
+        ['Last success', w.lastSuccessAt],
+        ['Last error', w.lastError ? `${w.lastError.code}: ${show(w.lastError.message)}` : null],
+        ['Last error count', w.lastError?.count],
+        ['Last error at', w.lastError?.occurredAt],
+        ['Transient failures', w.transientFailureCount],
+        ['Items processed (last cycle)', w.itemsProcessed],
+        ['Items failed (last cycle)', w.itemsFailed],
+        ['Last duration (ms)', w.lastDurationMs],
+        ['Average duration (ms)', w.averageDurationMs],
+      ]),
+    );
+  }
+  lines.push(`Recent alerts (last ${RECENT_LIMIT})`, '-----------------------');
+  if (!details.recentAlerts.length) lines.push('(none)');
+  for (const a of details.recentAlerts)
+    lines.push(
+      `${a.createdAt}  ${a.severity.padEnd(11)}  ${show(a.workload).padEnd(14)}  ${a.code}: ${a.message}`,
+    );
+  lines.push('', `Recent runs (last ${RECENT_LIMIT})`, '---------------------');
+  if (!details.recentRuns.length) lines.push('(none)');
+  for (const r of details.recentRuns)
+    lines.push(
+      `${r.startedAt}  ${r.workload.padEnd(14)}  ${r.outcome.padEnd(16)}  ${r.durationMs} ms  ` +
+        `processed ${r.itemsProcessed}  failed ${r.itemsFailed}  ${r.errorCode ?? ''}`.trimEnd(),
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+/** A file name safe in a Content-Disposition header. */
+export function detailsFileName(address: string): string {
+  return `mailbox-${address.replace(/[^A-Za-z0-9@._+-]/g, '_')}-details.txt`;
+}

@@ -1,0 +1,80 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { Prisma } from '@syncfleet/db';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An error the API reports as `{ error: { code, message, fields? } }` with its HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldError[],
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string, id: string) =>
+  new ApiError(404, 'NotFound', `${what} ${id} does not exist.`);
+export const conflict = (message: string) => new ApiError(409, 'Conflict', message);
+export const validationError = (fields: FieldError[]) =>
+  new ApiError(
+    400,
+    'ValidationError',
+    `Invalid request: ${fields.map((f) => `${f.path || '(body)'}: ${f.message}`).join('; ')}`,
+    fields,
+  );
+
+/** Parses `data` with `schema`, or throws a 400 naming every bad field. */
+export function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  throw validationError(
+    result.error.issues.flatMap((issue) => {
+      const path = issue.path.map(String).join('.');
+      // An unknown key is reported at the key itself, so a form can point at it.
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown field' }));
+      return [{ path, message: issue.message }];
+    }),
+  );
+}
+
+export function errorBody(code: string, message: string, fields?: FieldError[]) {
+  return { error: fields ? { code, message, fields } : { code, message } };
+}
+
+/**
+ * One place maps failures to responses. Messages of unexpected errors are not echoed (they may carry
+ * database details); they are logged through the redacting logger instead.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
+    if (error instanceof ApiError)
+      return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.fields));
+    if (error instanceof Prisma.PrismaClientKnownRequestError) {
+      // Races the explicit checks did not see: a unique constraint, a row deleted meanwhile.
+      if (error.code === 'P2002')
+        return reply.status(409).send(errorBody('Conflict', 'The change conflicts with an existing record.'));
+      if (error.code === 'P2025')
+        return reply.status(404).send(errorBody('NotFound', 'The record does not exist (any more).'));
+      if (error.code === 'P2003')
+        return reply.status(409).send(errorBody('Conflict', 'The record is still referenced by others.'));
+    }
+    const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500)
+      return reply
+        .status(status)
+        .send(errorBody(status === 400 ? 'BadRequest' : 'ClientError', error.message));
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send(errorBody('InternalError', 'Internal error; see the console logs.'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('NotFound', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+}

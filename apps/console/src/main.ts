@@ -1,0 +1,59 @@
+import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
+import { checkPostgres, createPrisma } from '@syncfleet/db';
+import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
+import { createEngineResources, settingsFromEnv, testAndEnable } from '@syncfleet/sync';
+import { createLogger } from '@syncfleet/telemetry';
+import { buildConsole } from './app';
+import { BULL_BOARD_PATH } from './bull-board';
+
+/** The only place the console reads the environment and creates connections. */
+async function main(): Promise<void> {
+  const env = parseConsoleEnv(process.env);
+  const logger = createLogger({ name: 'console', level: env.LOG_LEVEL, base: { host: env.HOST_ID } });
+  await Promise.all([checkPostgres(env.DATABASE_URL), checkRedis(env.REDIS_URL)]);
+  const prisma = createPrisma(env.DATABASE_URL, { maxConnections: 5 });
+  const redis = createRedis(env.REDIS_URL);
+  const queues = createQueues(redis, env.QUEUE_PREFIX);
+  const secretBox = new SecretBox(env.SECRET_KEYS);
+  const engine = createEngineResources({
+    prisma,
+    redis,
+    secretBox,
+    logger,
+    queuePrefix: env.QUEUE_PREFIX,
+    settings: settingsFromEnv(env),
+    host: env.HOST_ID,
+    caFile: env.GRAPH_CA_FILE,
+  });
+  const app = await buildConsole({
+    prisma,
+    queues,
+    secretBox,
+    logger,
+    adminToken: env.ADMIN_TOKEN,
+    testAndEnable: (mailboxId) => testAndEnable(engine, mailboxId),
+  });
+  await app.listen({ host: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : env.CONSOLE_PORT;
+  const host = env.CONSOLE_HOST.includes(':') ? `[${env.CONSOLE_HOST}]` : env.CONSOLE_HOST;
+  const base = `http://${host}:${port}`;
+  console.log(`Syncfleet console: ${base}/api (OpenAPI: ${base}/api/openapi.json)`);
+  console.log(`Bull Board:        ${base}${BULL_BOARD_PATH} (user: any, password: ADMIN_TOKEN)`);
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'console stopping');
+    await app.close();
+    await closeQueues(queues);
+    redis.disconnect();
+    await prisma.$disconnect();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`console could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import {
+  alertListQuery,
+  detailsQuery,
+  disableSchema,
+  mailboxCreateSchema,
+  mailboxListQuery,
+  mailboxUpdateSchema,
+  profileCreateSchema,
+  profileListQuery,
+  profileUpdateSchema,
+} from './schemas';
+
+interface Operation {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  /** Status codes besides 200/201/204 worth documenting. */
+  errors?: number[];
+  status?: 200 | 201 | 204;
+}
+
+const OPERATIONS: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/profiles',
+    summary: 'List email server profiles',
+    tag: 'profiles',
+    query: profileListQuery,
+  },
+  {
+    method: 'post',
+    path: '/api/profiles',
+    summary: 'Create a profile (clientSecret is write-only)',
+    tag: 'profiles',
+    body: profileCreateSchema,
+    status: 201,
+    errors: [400, 409],
+  },
+  { method: 'get', path: '/api/profiles/{id}', summary: 'Get a profile', tag: 'profiles', errors: [404] },
+  {
+    method: 'patch',
+    path: '/api/profiles/{id}',
+    summary: 'Change a profile (a new clientSecret is re-sealed)',
+    tag: 'profiles',
+    body: profileUpdateSchema,
+    errors: [400, 404, 409],
+  },
+  {
+    method: 'delete',
+    path: '/api/profiles/{id}',
+    summary: 'Delete a profile no mailbox uses',
+    tag: 'profiles',
+    status: 204,
+    errors: [404, 409],
+  },
+  {
+    method: 'get',
+    path: '/api/profiles/{id}/alerts',
+    summary: "The profile's alerts and all its mailboxes', newest first",
+    tag: 'alerts',
+    query: alertListQuery,
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/mailboxes',
+    summary: 'List mailboxes',
+    tag: 'mailboxes',
+    query: mailboxListQuery,
+  },
+  {
+    method: 'post',
+    path: '/api/mailboxes',
+    summary: 'Create a mailbox (owner 1:1; remap: true breaks the old mapping)',
+    tag: 'mailboxes',
+    body: mailboxCreateSchema,
+    status: 201,
+    errors: [400, 409],
+  },
+  {
+    method: 'get',
+    path: '/api/mailboxes/{id}',
+    summary: 'Get a mailbox with its workloads',
+    tag: 'mailboxes',
+    errors: [404],
+  },
+  {
+    method: 'patch',
+    path: '/api/mailboxes/{id}',
+    summary: 'Change a mailbox',
+    tag: 'mailboxes',
+    body: mailboxUpdateSchema,
+    errors: [400, 404, 409],
+  },
+  {
+    method: 'delete',
+    path: '/api/mailboxes/{id}',
+    summary: 'Delete a mailbox (its workloads, alerts and runs)',
+    tag: 'mailboxes',
+    status: 204,
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/mailboxes/{id}/approve',
+    summary: 'Approve the email address',
+    tag: 'mailboxes',
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/mailboxes/{id}/reject',
+    summary: 'Reject the email address',
+    tag: 'mailboxes',
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/mailboxes/{id}/test-and-enable',
+    summary: 'Test & Enable (200 also when checks fail; see body)',
+    tag: 'mailboxes',
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/mailboxes/{id}/disable',
+    summary: 'Disable workloads (default all)',
+    tag: 'mailboxes',
+    body: disableSchema,
+    errors: [400, 404],
+  },
+  {
+    method: 'get',
+    path: '/api/mailboxes/{id}/details',
+    summary: 'Download mailbox details (json, or text as an attachment); UTC',
+    tag: 'mailboxes',
+    query: detailsQuery,
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/mailboxes/{id}/alerts',
+    summary: "The mailbox's alerts, newest first",
+    tag: 'alerts',
+    query: alertListQuery,
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/alerts/{id}/acknowledge',
+    summary: 'Acknowledge an alert',
+    tag: 'alerts',
+    errors: [404],
+  },
+  { method: 'get', path: '/api/queues', summary: 'Job counts per workload queue', tag: 'queues' },
+];
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        fields: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+  },
+};
+
+const jsonSchema = (schema: z.ZodType) => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+};
+
+/** The OpenAPI 3.1 document, derived from the same zod schemas that validate requests. */
+export function buildOpenApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const parameters: unknown[] = [];
+    if (op.path.includes('{id}'))
+      parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
+    for (const [name, field] of Object.entries(op.query?.shape ?? {}))
+      parameters.push({ name, in: 'query', required: false, schema: jsonSchema(field as z.ZodType) });
+    const responses: Record<string, unknown> = {
+      [op.status ?? 200]: { description: op.status === 204 ? 'No content' : 'OK' },
+      401: { $ref: '#/components/responses/Error' },
+    };
+    for (const status of op.errors ?? []) responses[status] = { $ref: '#/components/responses/Error' };
+    paths[op.path] = {
+      ...paths[op.path],
+      [op.method]: {
+        summary: op.summary,
+        tags: [op.tag],
+        parameters,
+        ...(op.body && {
+          requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } },
+        }),
+        responses,
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Syncfleet admin API', version: '0.1.0' },
+    security: [{ bearer: [] }, { basic: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        basic: { type: 'http', scheme: 'basic', description: 'any user name, ADMIN_TOKEN as password' },
+      },
+      responses: {
+        Error: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
+      },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import type { Prisma } from '@syncfleet/db';
+import { conflict, notFound, parse } from '../errors';
+import { profileCreateSchema, profileListQuery, profileUpdateSchema, toDate, uuidParam } from '../schemas';
+import { profileView } from '../serialize';
+import type { RouteDeps } from '../types';
+
+/** Email server profiles: one Microsoft 365 tenant + app registration each. */
+export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { prisma, secretBox } = deps;
+
+  async function findProfile(id: string) {
+    const profile = await prisma.emailServerProfile.findUnique({ where: { id } });
+    if (!profile) throw notFound('Email server profile', id);
+    return profile;
+  }
+
+  async function assertNameFree(name: string, exceptId?: string) {
+    const other = await prisma.emailServerProfile.findUnique({ where: { name }, select: { id: true } });
+    if (other && other.id !== exceptId)
+      throw conflict(`An email server profile named "${name}" already exists (${other.id}).`);
+  }
+
+  app.post('/api/profiles', async (request, reply) => {
+    const { clientSecret, processEmailFrom, ...fields } = parse(profileCreateSchema, request.body);
+    await assertNameFree(fields.name);
+    const sealed = secretBox.seal(clientSecret);
+    const profile = await prisma.emailServerProfile.create({
+      data: {
+        ...fields,
+        processEmailFrom: toDate(processEmailFrom),
+        clientSecretCiphertext: sealed.ciphertext,
+        clientSecretKeyId: sealed.keyId,
+      },
+    });
+    request.log.info({ profileId: profile.id }, 'email server profile created');
+    return reply.status(201).send(profileView(profile));
+  });
+
+  app.get('/api/profiles', async (request) => {
+    const { limit, offset } = parse(profileListQuery, request.query);
+    const [items, total] = await Promise.all([
+      prisma.emailServerProfile.findMany({ orderBy: { name: 'asc' }, take: limit, skip: offset }),
+      prisma.emailServerProfile.count(),
+    ]);
+    return { items: items.map(profileView), total, limit, offset };
+  });
+
+  app.get('/api/profiles/:id', async (request) => {
+    const { id } = parse(uuidParam, request.params);
+    return profileView(await findProfile(id));
+  });
+
+  app.patch('/api/profiles/:id', async (request) => {
+    const { id } = parse(uuidParam, request.params);
+    const { clientSecret, processEmailFrom, ...fields } = parse(profileUpdateSchema, request.body ?? {});
+    await findProfile(id);
+    if (fields.name !== undefined) await assertNameFree(fields.name, id);
+    const data: Prisma.EmailServerProfileUpdateInput = {
+      ...fields,
+      processEmailFrom: toDate(processEmailFrom),
+    };
+    if (clientSecret !== undefined) {
+      // A new secret is sealed with the current key (which also rotates an old key id away).
+      const sealed = secretBox.seal(clientSecret);
+      data.clientSecretCiphertext = sealed.ciphertext;
+      data.clientSecretKeyId = sealed.keyId;
+    }
+    const profile = await prisma.emailServerProfile.update({ where: { id }, data });
+    request.log.info(
+      {
+        profileId: id,
+        changed: Object.keys(fields).concat(clientSecret === undefined ? [] : ['clientSecret']),
+      },
+      'email server profile updated',
+    );
+    return profileView(profile);
+  });
+
+  app.delete('/api/profiles/:id', async (request, reply) => {
+    const { id } = parse(uuidParam, request.params);
+    await findProfile(id);
+    const mailboxes = await prisma.mailbox.count({ where: { profileId: id } });
+    if (mailboxes > 0)
+      throw conflict(
+        `The profile is used by ${mailboxes} mailbox(es); move or delete them before deleting the profile.`,
+      );
+    await prisma.emailServerProfile.delete({ where: { id } });
+    request.log.info({ profileId: id }, 'email server profile deleted');
+    return reply.status(204).send();
+  });
+}

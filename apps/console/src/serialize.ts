@@ -1,0 +1,121 @@
+import { Workload } from '@syncfleet/db';
+import type { Alert, EmailServerProfile, Mailbox, MailboxWorkload, SyncRun } from '@syncfleet/db';
+import type { WorkloadName } from '@syncfleet/queues';
+
+/** Prisma's enum names ↔ the workload names used by queues, the API and the database. */
+export const WORKLOAD_ENUM: Record<WorkloadName, Workload> = {
+  'incoming-email': Workload.IncomingEmail,
+  'outgoing-email': Workload.OutgoingEmail,
+  act: Workload.Act,
+};
+export const WORKLOAD_NAME: Record<Workload, WorkloadName> = {
+  IncomingEmail: 'incoming-email',
+  OutgoingEmail: 'outgoing-email',
+  Act: 'act',
+};
+
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+/**
+ * A profile as the API shows it. Built field by field (never by spreading the row) so the sealed
+ * secret and its key id can never slip into a response.
+ */
+export function profileView(profile: EmailServerProfile) {
+  return {
+    id: profile.id,
+    name: profile.name,
+    tenantId: profile.tenantId,
+    clientId: profile.clientId,
+    hasClientSecret: profile.clientSecretCiphertext.length > 0,
+    authorityUrl: profile.authorityUrl,
+    graphBaseUrl: profile.graphBaseUrl,
+    maxConcurrentConnections: profile.maxConcurrentConnections,
+    minPollingIntervalSec: profile.minPollingIntervalSec,
+    processEmailFrom: iso(profile.processEmailFrom),
+    connectionTimeoutSec: profile.connectionTimeoutSec,
+    ownerEmail: profile.ownerEmail,
+    createdAt: iso(profile.createdAt),
+    updatedAt: iso(profile.updatedAt),
+  };
+}
+
+export function workloadView(row: MailboxWorkload) {
+  return {
+    workload: WORKLOAD_NAME[row.workload],
+    method: row.method,
+    enabled: row.enabled,
+    status: row.status,
+    processingState: row.processingState,
+    processingHost: row.processingHost,
+    processingStartedAt: iso(row.processingStartedAt),
+    lastAttemptAt: iso(row.lastAttemptAt),
+    nextDueAt: iso(row.nextDueAt),
+    postponedUntil: iso(row.postponedUntil),
+    lastSuccessAt: iso(row.lastSuccessAt),
+    lastError: row.lastErrorCode
+      ? {
+          code: row.lastErrorCode,
+          message: row.lastErrorMessage,
+          count: row.lastErrorCount,
+          occurredAt: iso(row.lastErrorAt),
+        }
+      : null,
+    transientFailureCount: row.transientFailureCount,
+    itemsProcessed: row.itemsProcessed,
+    itemsFailed: row.itemsFailed,
+    lastDurationMs: row.lastDurationMs,
+    averageDurationMs: row.averageDurationMs,
+    cycleCount: row.cycleCount,
+  };
+}
+
+const WORKLOAD_ORDER: Workload[] = [Workload.IncomingEmail, Workload.OutgoingEmail, Workload.Act];
+
+export function mailboxView(mailbox: Mailbox & { workloads?: MailboxWorkload[] }) {
+  return {
+    id: mailbox.id,
+    address: mailbox.address,
+    displayName: mailbox.displayName,
+    owner: { type: mailbox.ownerType, id: mailbox.ownerId },
+    profileId: mailbox.profileId,
+    approvalState: mailbox.approvalState,
+    processEmailFrom: iso(mailbox.processEmailFrom),
+    graphUserId: mailbox.graphUserId,
+    createdAt: iso(mailbox.createdAt),
+    updatedAt: iso(mailbox.updatedAt),
+    workloads: [...(mailbox.workloads ?? [])]
+      .sort((a, b) => WORKLOAD_ORDER.indexOf(a.workload) - WORKLOAD_ORDER.indexOf(b.workload))
+      .map(workloadView),
+  };
+}
+
+export function alertView(alert: Alert) {
+  return {
+    id: alert.id,
+    severity: alert.severity,
+    code: alert.code,
+    message: alert.message,
+    workload: alert.workload ? WORKLOAD_NAME[alert.workload] : null,
+    mailboxId: alert.mailboxId,
+    profileId: alert.profileId,
+    createdAt: iso(alert.createdAt),
+    acknowledgedAt: iso(alert.acknowledgedAt),
+    notifiedAt: iso(alert.notifiedAt),
+  };
+}
+
+export function runView(run: SyncRun) {
+  return {
+    id: run.id.toString(),
+    workload: WORKLOAD_NAME[run.workload],
+    jobId: run.jobId,
+    host: run.host,
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+    durationMs: run.finishedAt.getTime() - run.startedAt.getTime(),
+    outcome: run.outcome,
+    itemsProcessed: run.itemsProcessed,
+    itemsFailed: run.itemsFailed,
+    errorCode: run.errorCode,
+  };
+}
