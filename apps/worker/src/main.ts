@@ -1,7 +1,7 @@
 import { parseWorkerEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, createRedis } from '@syncfleet/queues';
-import { createEngineResources, createProbeHandlers, settingsFromEnv } from '@syncfleet/sync';
+import { createEngineResources, createWorkloadHandlers, settingsFromEnv } from '@syncfleet/sync';
 import { createLogger } from '@syncfleet/telemetry';
 import { startWorkers } from './worker';
 
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     caFile: env.GRAPH_CA_FILE,
     slotLeaseMs: env.SLOT_LEASE_MS,
   });
-  const fleet = startWorkers(env, res, createProbeHandlers());
+  const fleet = startWorkers(env, res, createWorkloadHandlers());
   logger.info({ workloads: env.WORKLOADS }, 'worker started');
   const shutdown = async (signal: string) => {
     logger.info({ signal, graceMs: env.SHUTDOWN_GRACE_MS }, 'worker draining');

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+export interface FleetProcess {
+  name: string;
+  child: ChildProcess;
+  /** Everything the process wrote (stdout + stderr), for assertions on logs. */
+  output(): string;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Starts one of the fleet's apps (`apps/<app>/src/main.ts`) as a separate OS process, as it runs in
+ * production, with `env` on top of the test's environment.
+ */
+export function spawnApp(app: 'worker' | 'scheduler' | 'console', name: string, env: Record<string, string>): FleetProcess {
+  const child = spawn(TSX, [path.join(ROOT, 'apps', app, 'src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  child.stdout!.pipe(sink, { end: false });
+  child.stderr!.pipe(sink, { end: false });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    name,
+    child,
+    output: () => chunks.join(''),
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** Stops every process (SIGKILL if SIGTERM does not end it within `graceMs`). */
+export async function stopAll(processes: FleetProcess[], graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    processes.map(async (p) => {
+      p.kill('SIGTERM');
+      const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+      await p.exited;
+      clearTimeout(timer);
+    }),
+  );
+}
