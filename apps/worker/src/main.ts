@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     caFile: env.GRAPH_CA_FILE,
     slotLeaseMs: env.SLOT_LEASE_MS,
   });
-  const fleet = startWorkers(env, res, createWorkloadHandlers());
+  const fleet = startWorkers(env, res, createWorkloadHandlers(env));
   logger.info({ workloads: env.WORKLOADS }, 'worker started');
   const shutdown = async (signal: string) => {
     logger.info({ signal, graceMs: env.SHUTDOWN_GRACE_MS }, 'worker draining');

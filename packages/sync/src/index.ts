@@ -11,4 +11,4 @@ export { consequenceOf, type Consequence } from './engine/policy';
 export { nextRunAt } from './engine/schedule';
 export { toDbWorkload, fromDbWorkload } from './engine/workloads';
 export { createProbeHandlers, userPath, WORKLOAD_PROBES } from './probe/probe-handlers';
-export { createWorkloadHandlers } from './handlers';
+export { createWorkloadHandlers, type HandlersConfig } from './handlers';
