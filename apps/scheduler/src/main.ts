@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       logger,
       clock: () => new Date(),
       batchSize: env.SCHEDULER_BATCH_SIZE,
+      requeueAfterMs: env.SCHEDULER_REQUEUE_AFTER_SEC * 1000,
     },
     env.SCHEDULER_TICK_MS,
   );

@@ -19,6 +19,8 @@ export interface SchedulerDeps {
   logger: Logger;
   clock: Clock;
   batchSize: number;
+  /** A due workload queued this long ago and still due is sent again (its job may be lost). */
+  requeueAfterMs: number;
   /** Which workloads this scheduler serves (default all). */
   workloads?: readonly WorkloadName[];
 }
@@ -64,7 +66,7 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
         AND w."nextDueAt" <= ${now}
         AND (w."postponedUntil" IS NULL OR w."postponedUntil" <= ${now})
         AND (w."processingState" = 'Idle' OR w."processingLeaseUntil" < ${now})
-        ${fullSweep ? Prisma.empty : Prisma.sql`AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < w."nextDueAt")`}
+        ${fullSweep ? Prisma.empty : notQueuedSince(now, deps.requeueAfterMs)}
         ${cursor}
       ORDER BY w."mailboxId", w."workload"::text
       LIMIT ${deps.batchSize}`);
@@ -86,6 +88,18 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
   if (fullSweep) await deps.redis.set(markerKey, now.toISOString());
   if (enqueued) deps.logger.info({ enqueued, fullSweep }, 'scheduler tick queued due workloads');
   return { enqueued, fullSweep, oldestDueAt };
+}
+
+/**
+ * Rows worth sending again without a full sweep: never queued since they became due; queued long
+ * ago (the job may have been lost — a failed or skipped job is removed); or held by a claim whose
+ * lease expired (its job died, and BullMQ's stalled check may have re-run it too early). Re-adding
+ * a job that is still queued is a no-op, so erring on the side of sending costs one Redis call.
+ */
+function notQueuedSince(now: Date, requeueAfterMs: number): Prisma.Sql {
+  const stale = new Date(now.getTime() - requeueAfterMs);
+  return Prisma.sql`AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < w."nextDueAt" OR w."enqueuedAt" < ${stale}
+    OR (w."processingState" = 'Processing' AND w."processingLeaseUntil" < ${now}))`;
 }
 
 async function markEnqueued(prisma: Db, rows: DueRow[], now: Date): Promise<void> {

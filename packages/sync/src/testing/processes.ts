@@ -3,7 +3,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 export interface FleetProcess {
   name: string;
@@ -20,7 +19,9 @@ export interface FleetProcess {
  * production, with `env` on top of the test's environment.
  */
 export function spawnApp(app: 'worker' | 'scheduler' | 'console', name: string, env: Record<string, string>): FleetProcess {
-  const child = spawn(TSX, [path.join(ROOT, 'apps', app, 'src/main.ts')], {
+  // `node --import tsx` keeps the app in ONE process: the tsx CLI would run it in a child, and a
+  // SIGKILL of the CLI would leave the real worker running.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'apps', app, 'src/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
