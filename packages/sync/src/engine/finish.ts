@@ -1,4 +1,4 @@
-import { AlertSeverity, RunOutcome, type Prisma } from '@syncfleet/db';
+import { AlertSeverity, Prisma, RunOutcome } from '@syncfleet/db';
 import type { SyncError } from '@syncfleet/graph';
 import { notifyOwner, raiseAlert } from './alerts';
 import { whileClaimed, type Claim } from './claim';
@@ -62,29 +62,29 @@ export async function finishSuccess(
     profileMinPollingSec: mailbox.profile.minPollingIntervalSec,
     yielded: result.yielded ?? false,
   });
-  return res.prisma.$transaction(async (tx) => {
-    const updated = await tx.mailboxWorkload.updateMany({
-      where: whileClaimed(claim),
-      data: {
-        ...IDLE,
-        ...durationFields(claim, timing),
-        status: 'Success',
-        transientFailureCount: 0,
-        lastSuccessAt: timing.finishedAt,
-        nextDueAt: next,
-        postponedUntil: null,
-        itemsProcessed: result.itemsProcessed,
-        itemsFailed: result.itemsFailed,
-        ...(result.checkpoint !== undefined ? { checkpoint: result.checkpoint ?? undefined } : {}),
-      },
-    });
-    if (updated.count !== 1) return false;
-    const outcome = result.yielded ? RunOutcome.Yielded : RunOutcome.Success;
-    await tx.syncRun.create({
-      data: runRow(claim, timing, res.host, outcome, result.itemsProcessed, result.itemsFailed),
-    });
-    return true;
-  });
+  const { lastDurationMs, averageDurationMs } = durationFields(claim, timing);
+  const outcome = result.yielded ? RunOutcome.Yielded : RunOutcome.Success;
+  const checkpoint = result.checkpoint === undefined ? null : JSON.stringify(result.checkpoint);
+  // One statement, one round trip, atomic: release the claim and record the run. It lands only while
+  // our claim still holds (processingStartedAt identifies it).
+  const inserted = await res.prisma.$executeRaw(Prisma.sql`
+    WITH done AS (
+      UPDATE "MailboxWorkload" SET
+        "processingState" = 'Idle', "processingHost" = NULL, "processingLeaseUntil" = NULL,
+        "lastDurationMs" = ${lastDurationMs}, "averageDurationMs" = ${averageDurationMs},
+        "cycleCount" = "cycleCount" + 1, "status" = 'Success', "transientFailureCount" = 0,
+        "lastSuccessAt" = ${timing.finishedAt}, "nextDueAt" = ${next}, "postponedUntil" = NULL,
+        "itemsProcessed" = ${result.itemsProcessed}, "itemsFailed" = ${result.itemsFailed},
+        "checkpoint" = CASE WHEN ${result.checkpoint !== undefined} THEN ${checkpoint}::jsonb ELSE "checkpoint" END,
+        "updatedAt" = ${timing.finishedAt}
+      WHERE "mailboxId" = ${claim.mailboxId}::uuid AND "workload" = ${claim.workload}::"Workload"
+        AND "processingState" = 'Processing' AND "processingStartedAt" = ${claim.startedAt}
+      RETURNING "mailboxId", "workload")
+    INSERT INTO "SyncRun" ("mailboxId", "workload", "jobId", "host", "startedAt", "finishedAt", "outcome", "itemsProcessed", "itemsFailed")
+    SELECT "mailboxId", "workload", ${timing.jobId ?? null}, ${res.host}, ${timing.startedAt}, ${timing.finishedAt},
+           ${outcome}::"RunOutcome", ${result.itemsProcessed}, ${result.itemsFailed}
+    FROM done`);
+  return inserted === 1;
 }
 
 /** A cycle failed: apply the error policy. Returns the alert raised, if any, after notifying. */

@@ -54,15 +54,18 @@ export async function runWorkloadJob(
   const signal = shutdown ? AbortSignal.any([budget.signal, shutdown]) : budget.signal;
 
   try {
-    const mailbox = await res.prisma.mailbox.findUniqueOrThrow({
+    // One query: the mailbox, its profile, and whether incoming email is on (ACT's cadence uses it).
+    const { workloads, ...mailbox } = await res.prisma.mailbox.findUniqueOrThrow({
       where: { id: job.mailboxId },
-      include: { profile: true },
+      include: {
+        profile: true,
+        workloads: {
+          where: { workload: toDbWorkload('incoming-email') },
+          select: { enabled: true, method: true },
+        },
+      },
     });
-    const incoming = await res.prisma.mailboxWorkload.findUnique({
-      where: { mailboxId_workload: { mailboxId: mailbox.id, workload: toDbWorkload('incoming-email') } },
-      select: { enabled: true, method: true },
-    });
-    const incomingEnabled = incoming?.enabled === true && incoming.method === 'ServerSideSync';
+    const incomingEnabled = workloads.some((w) => w.enabled && w.method === 'ServerSideSync');
     try {
       const graph = await res.graph.forMailbox(
         mailbox.profile,
