@@ -73,26 +73,29 @@ async function queuedIds(): Promise<string[]> {
   const jobs = await queues['incoming-email'].getJobs(['waiting', 'delayed', 'active', 'prioritized']);
   return jobs.map((j) => j.id!).sort();
 }
-const expectedIds = () => dueIds.map((id) => workloadJobId('incoming-email', id)).sort();
+async function expectedIds(): Promise<string[]> {
+  const rows = await db.prisma.mailboxWorkload.findMany({ where: { mailboxId: { in: dueIds }, workload: 'IncomingEmail' } });
+  return rows.map((r) => workloadJobId('incoming-email', r.mailboxId, r.nextDueAt.toISOString())).sort();
+}
 
 describe('scheduler tick', () => {
   it('queues exactly the due workloads, in bounded batches, with deterministic job ids', async () => {
     const result = await tick(deps);
     expect(result).toMatchObject({ enqueued: 20, fullSweep: true });
     expect(result.oldestDueAt).toEqual(past);
-    expect(await queuedIds()).toEqual(expectedIds());
+    expect(await queuedIds()).toEqual(await expectedIds());
   });
 
   it('a repeated tick sends nothing already queued', async () => {
     expect((await tick(deps)).enqueued).toBe(0);
-    expect(await queuedIds()).toEqual(expectedIds());
+    expect(await queuedIds()).toEqual(await expectedIds());
   });
 
   it('several schedulers at once never duplicate a job', async () => {
     await t.redis.del(`${t.prefix}:scheduler:marker`); // both see a "lost" Redis and sweep everything
     const results = await Promise.all([tick(deps), tick(deps), tick(deps)]);
     expect(results.every((r) => r.fullSweep)).toBe(true);
-    expect(await queuedIds()).toEqual(expectedIds());
+    expect(await queuedIds()).toEqual(await expectedIds());
   });
 
   it('after Redis loses its data, the next tick queues everything due again', async () => {
@@ -100,12 +103,12 @@ describe('scheduler tick', () => {
     expect(await queuedIds()).toEqual([]);
     const result = await tick(deps);
     expect(result).toMatchObject({ enqueued: 20, fullSweep: true });
-    expect(await queuedIds()).toEqual(expectedIds());
+    expect(await queuedIds()).toEqual(await expectedIds());
   });
 
   it('queues again a workload whose job died: its claim expired, or it was queued long ago', async () => {
     const [a, b] = dueIds;
-    for (const id of [a!, b!]) await queues['incoming-email'].remove(workloadJobId('incoming-email', id));
+    for (const id of [a!, b!]) await queues['incoming-email'].remove(workloadJobId('incoming-email', id, past.toISOString()));
     await db.prisma.mailboxWorkload.update({
       where: { mailboxId_workload: { mailboxId: a!, workload: 'IncomingEmail' } },
       data: { processingState: 'Processing', processingLeaseUntil: new Date(now.getTime() - 1) },
@@ -115,18 +118,22 @@ describe('scheduler tick', () => {
       data: { enqueuedAt: new Date(now.getTime() - 121_000) },
     });
     expect((await tick(deps)).enqueued).toBe(2);
-    expect(await queuedIds()).toEqual(expectedIds());
+    expect(await queuedIds()).toEqual(await expectedIds());
   });
 
-  it('queues a workload again once it is due again after its cycle', async () => {
+  it('queues the next cycle even while the previous job is still in BullMQ', async () => {
     const [first] = dueIds;
-    await queues['incoming-email'].remove(workloadJobId('incoming-email', first!));
+    // The previous job (due at `past`) is still there — a cycle records its next due time a moment
+    // before its job is removed — and the next cycle must get a job of its own, not be swallowed.
     // The cycle ended and set the next run in the past relative to the scheduler clock.
     await db.prisma.mailboxWorkload.update({
       where: { mailboxId_workload: { mailboxId: first!, workload: 'IncomingEmail' } },
       data: { nextDueAt: new Date(now.getTime() - 1_000), enqueuedAt: new Date(now.getTime() - 2_000) },
     });
     expect((await tick(deps)).enqueued).toBe(1);
-    expect(await queuedIds()).toEqual(expectedIds());
+    const ids = await queuedIds();
+    expect(ids).toEqual(expect.arrayContaining(await expectedIds()));
+    expect(ids).toContain(workloadJobId('incoming-email', first!, past.toISOString()));
+    expect(ids).toHaveLength(21);
   });
 });

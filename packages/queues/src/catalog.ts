@@ -44,9 +44,13 @@ export const QUEUE_CATALOG: Record<WorkloadName, QueueDefinition> = {
 };
 
 /**
- * One job per (mailbox, workload) at a time: BullMQ ignores an add whose id already exists, so
- * repeated ticks and several schedulers never duplicate work. (BullMQ rejects ':' in custom ids.)
+ * One job per due instance of a (mailbox, workload): BullMQ ignores an add whose id already exists,
+ * so repeated ticks and several schedulers never duplicate work. The due time is part of the id so
+ * that the next cycle can be queued while the previous job is still being removed from BullMQ (a
+ * cycle records its next due time a moment before its job completes); that at most one job RUNS a
+ * (mailbox, workload) at a time is the claim's business (packages/sync engine/claim.ts).
+ * BullMQ rejects ':' in custom ids.
  */
-export function workloadJobId(workload: WorkloadName, mailboxId: string): string {
-  return `${workload}.${mailboxId}`;
+export function workloadJobId(workload: WorkloadName, mailboxId: string, dueAt: string): string {
+  return `${workload}.${mailboxId}.${Date.parse(dueAt)}`;
 }

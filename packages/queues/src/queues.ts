@@ -36,7 +36,7 @@ export async function enqueueWorkloads(queues: WorkloadQueues, jobs: WorkloadJob
         batch.map((data) => ({
           name,
           data,
-          opts: { ...QUEUE_CATALOG[name].jobOptions, jobId: workloadJobId(name, data.mailboxId) },
+          opts: { ...QUEUE_CATALOG[name].jobOptions, jobId: workloadJobId(name, data.mailboxId, data.dueAt) },
         })),
       ),
     ),

@@ -99,6 +99,21 @@ export async function runWorkloadJob(
       return result.yielded ? 'yielded' : 'success';
     } catch (error) {
       if (lost) return 'lost-claim';
+      if (signal.aborted) {
+        // Budget spent or the worker is shutting down mid-request: not the mailbox's failure. The
+        // handler saved its progress page by page; the cycle yields and runs again right away.
+        logger.info({ reason: String(signal.reason) }, 'cycle interrupted: yielding');
+        const timing = { startedAt, finishedAt: res.clock(), jobId };
+        const stored = await finishSuccess(
+          res,
+          claim,
+          mailbox,
+          { itemsProcessed: 0, itemsFailed: 0, yielded: true },
+          timing,
+          incomingEnabled,
+        );
+        return stored ? 'yielded' : 'lost-claim';
+      }
       const syncError = classifyError(error);
       logger.warn(
         { code: syncError.code, kind: syncError.kind, scope: syncError.scope, err: syncError.message },
