@@ -1,0 +1,2 @@
+export { createIncomingEmailHandler, runIncomingCycle, INBOX } from './processor';
+export { incomingSettingsFromEnv, type IncomingSettings } from './settings';

@@ -1,0 +1,239 @@
+import type { Db, MailboxFolderSync, Prisma } from '@syncfleet/db';
+import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
+import { userPath } from '../probe/probe-handlers';
+import { fetchAttachments, type FetchedAttachment } from './attachments';
+import { markRemoved } from './dedupe';
+import { MESSAGE_SELECT, parseDeltaEntry, type DeltaEntry } from './message';
+import { deltaFilter, effectiveFilter, processEmailFrom } from './policy';
+import { applyMessage, recordMalformed, type Outcome, type PageScope } from './promote';
+import type { IncomingSettings } from './settings';
+
+export const INBOX = 'inbox';
+/** Stop starting pages this close to the cycle's deadline: the last page must still commit. */
+const DEADLINE_MARGIN_MS = 1_000;
+const MAX_RESYNCS_PER_FOLDER = 3;
+
+interface Tally {
+  entries: number;
+  processed: number;
+  failed: number;
+  outcomes: Partial<Record<Outcome | 'removed', number>>;
+}
+
+export function createIncomingEmailHandler(
+  settings: IncomingSettings,
+): WorkloadHandler & { workload: 'incoming-email' } {
+  return { workload: 'incoming-email', run: (ctx) => runIncomingCycle(ctx, settings) };
+}
+
+/**
+ * One cycle: the Inbox, then every tracked folder, each from its stored nextLink, else deltaLink,
+ * else a new round. Every page commits its promotions together with the link to continue from, so
+ * a crash anywhere repeats at most one page — and repeating a page changes nothing.
+ */
+export async function runIncomingCycle(ctx: CycleContext, settings: IncomingSettings): Promise<CycleResult> {
+  const tally: Tally = { entries: 0, processed: 0, failed: 0, outcomes: {} };
+  const folders = await syncedFolders(ctx.prisma, ctx.mailbox.id);
+  let yielded = false;
+  for (const folder of folders) {
+    if (!(await syncFolder(ctx, settings, folder, tally))) {
+      yielded = true;
+      break;
+    }
+  }
+  ctx.logger.debug({ ...tally.outcomes, entries: tally.entries, yielded }, 'incoming cycle');
+  return { itemsProcessed: tally.processed, itemsFailed: tally.failed, yielded };
+}
+
+/** The Inbox (its row created on the first cycle) and the folders marked for tracking. */
+async function syncedFolders(prisma: Db, mailboxId: string): Promise<MailboxFolderSync[]> {
+  await prisma.mailboxFolderSync.upsert({
+    where: { mailboxId_folderId: { mailboxId, folderId: INBOX } },
+    create: { mailboxId, folderId: INBOX, displayName: 'Inbox' },
+    update: {},
+  });
+  const rows = await prisma.mailboxFolderSync.findMany({
+    where: { mailboxId, OR: [{ folderId: INBOX }, { tracked: true }] },
+    orderBy: { folderId: 'asc' },
+  });
+  return rows.sort((a, b) => Number(b.folderId === INBOX) - Number(a.folderId === INBOX));
+}
+
+function initialUrl(ctx: CycleContext, folderId: string): string {
+  const params = [`$select=${MESSAGE_SELECT}`];
+  const filter = deltaFilter(processEmailFrom(ctx.mailbox));
+  if (filter) params.push(`$filter=${encodeURIComponent(filter)}`);
+  return `${userPath(ctx.mailbox)}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?${params.join('&')}`;
+}
+
+function outOfBudget(ctx: CycleContext, settings: IncomingSettings, tally: Tally): boolean {
+  return (
+    ctx.signal.aborted ||
+    ctx.clock().getTime() >= ctx.deadline - DEADLINE_MARGIN_MS ||
+    tally.entries >= settings.maxItemsPerCycle
+  );
+}
+
+/** 410 SyncStateNotFound (or resyncRequired): the delta state is gone (GRAPH-NOTES "Delta"). */
+function syncStateGone(error: unknown): boolean {
+  const e = error as { statusCode?: number; code?: string };
+  return e?.statusCode === 410 || e?.code === 'SyncStateNotFound' || e?.code === 'resyncRequired';
+}
+
+interface DeltaPage {
+  value?: unknown[];
+  '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
+/** Returns true when the folder's round is complete (deltaLink reached), false when out of budget. */
+async function syncFolder(
+  ctx: CycleContext,
+  settings: IncomingSettings,
+  start: MailboxFolderSync,
+  tally: Tally,
+): Promise<boolean> {
+  let row = start;
+  let resyncs = 0;
+  for (;;) {
+    if (outOfBudget(ctx, settings, tally)) return false;
+    const url = row.nextLink ?? row.deltaLink ?? initialUrl(ctx, row.folderId);
+    let page: DeltaPage;
+    try {
+      page = (await ctx.graph
+        .api(url)
+        .header('Prefer', `odata.maxpagesize=${settings.pageSize}`)
+        .get()) as DeltaPage;
+    } catch (error) {
+      if (ctx.signal.aborted) return false; // everything up to the last page is committed
+      if (!syncStateGone(error) || resyncs >= MAX_RESYNCS_PER_FOLDER) throw error;
+      resyncs += 1;
+      row = await restartRound(ctx, row);
+      continue;
+    }
+    const nextLink = page['@odata.nextLink'] ?? null;
+    const deltaLink = page['@odata.deltaLink'] ?? null;
+    if (!nextLink && !deltaLink)
+      throw new Error('delta page carried neither @odata.nextLink nor @odata.deltaLink');
+    const entries = (page.value ?? []).map(parseDeltaEntry);
+    const attachments = await prefetchAttachments(ctx, settings, row, entries);
+    const roundStarted = row.nextLink === null;
+    const result = await inTransaction(ctx.prisma, async (tx) => {
+      const counts = await applyPage(ctx, settings, tx, row, entries, attachments);
+      const saved = await tx.mailboxFolderSync.update({
+        where: { mailboxId_folderId: { mailboxId: row.mailboxId, folderId: row.folderId } },
+        data: {
+          nextLink,
+          ...(deltaLink ? { deltaLink } : {}),
+          ...(roundStarted ? { roundStartedAt: ctx.clock() } : {}),
+        },
+      });
+      return { counts, saved };
+    });
+    tally.entries += entries.length;
+    tally.processed += result.counts.processed;
+    tally.failed += result.counts.failed;
+    for (const [k, v] of Object.entries(result.counts.outcomes)) {
+      tally.outcomes[k as Outcome] = (tally.outcomes[k as Outcome] ?? 0) + v;
+    }
+    row = result.saved;
+    if (deltaLink) return true;
+  }
+}
+
+/**
+ * 410: a lost skiptoken falls back to the round's deltaLink; a lost deltaLink starts a new round
+ * from Process Email From. Replayed items find their links: nothing is promoted twice.
+ */
+async function restartRound(ctx: CycleContext, row: MailboxFolderSync): Promise<MailboxFolderSync> {
+  const fallBack = row.nextLink !== null && row.deltaLink !== null;
+  ctx.logger.warn({ folderId: row.folderId, fallBack }, 'delta state gone (410): restarting the round');
+  return ctx.prisma.mailboxFolderSync.update({
+    where: { mailboxId_folderId: { mailboxId: row.mailboxId, folderId: row.folderId } },
+    data: fallBack ? { nextLink: null } : { nextLink: null, deltaLink: null, roundStartedAt: null },
+  });
+}
+
+async function prefetchAttachments(
+  ctx: CycleContext,
+  settings: IncomingSettings,
+  row: MailboxFolderSync,
+  entries: DeltaEntry[],
+): Promise<Map<string, FetchedAttachment[]>> {
+  const out = new Map<string, FetchedAttachment[]>();
+  const tracked = row.folderId !== INBOX;
+  if (!tracked && effectiveFilter(ctx.mailbox, settings.defaultFilter) === 'None') return out;
+  const candidates = entries.flatMap((e) =>
+    e.kind === 'message' && e.message.hasAttachments ? [e.message] : [],
+  );
+  if (candidates.length === 0) return out;
+  // Only messages that may become new activities: known ones are linked, not fetched again.
+  const known = await ctx.prisma.emailActivity.findMany({
+    where: { internetMessageId: { in: candidates.map((m) => m.internetMessageId) } },
+    select: { internetMessageId: true },
+  });
+  const knownIds = new Set(known.map((k) => k.internetMessageId));
+  for (const m of candidates) {
+    if (knownIds.has(m.internetMessageId) || m.syncfleetId) continue;
+    out.set(
+      m.graphId,
+      await fetchAttachments(ctx.graph, userPath(ctx.mailbox), m.graphId, settings.attachmentMaxBytes),
+    );
+  }
+  return out;
+}
+
+async function applyPage(
+  ctx: CycleContext,
+  settings: IncomingSettings,
+  tx: Prisma.TransactionClient,
+  row: MailboxFolderSync,
+  entries: DeltaEntry[],
+  attachments: Map<string, FetchedAttachment[]>,
+) {
+  const scope: PageScope = {
+    tx,
+    mailbox: ctx.mailbox,
+    place: { mailboxId: row.mailboxId, folderId: row.folderId },
+    inTrackedFolder: row.folderId !== INBOX,
+    filter: effectiveFilter(ctx.mailbox, settings.defaultFilter),
+    processEmailFrom: processEmailFrom(ctx.mailbox),
+    settings,
+    attachments,
+  };
+  const counts = { processed: 0, failed: 0, outcomes: {} as Partial<Record<Outcome | 'removed', number>> };
+  const bump = (k: Outcome | 'removed') => (counts.outcomes[k] = (counts.outcomes[k] ?? 0) + 1);
+  const removed = entries.flatMap((e) => (e.kind === 'removed' ? [e.graphId] : []));
+  await markRemoved(tx, row.mailboxId, removed);
+  for (const entry of entries) {
+    if (entry.kind === 'removed') {
+      counts.processed += 1;
+      bump('removed');
+    } else if (entry.kind === 'malformed') {
+      counts.failed += 1;
+      await recordMalformed(scope, entry.graphId, entry.reason);
+    } else {
+      bump(await applyMessage(scope, entry.message));
+      counts.processed += 1;
+    }
+  }
+  return counts;
+}
+
+const RETRYABLE = new Set(['P2002', 'P2034', '40001', '40P01']);
+
+/**
+ * A page's transaction, retried when Postgres chose it as a deadlock victim or a concurrent worker
+ * won a unique race (both roll back cleanly; re-running the page is safe by construction).
+ */
+async function inTransaction<T>(prisma: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(fn, { maxWait: 10_000, timeout: 60_000 });
+    } catch (error) {
+      const code = (error as { code?: string; meta?: { code?: string } })?.code;
+      const dbCode = (error as { meta?: { code?: string } })?.meta?.code;
+      if (attempt >= 4 || !(RETRYABLE.has(code ?? '') || RETRYABLE.has(dbCode ?? ''))) throw error;
+    }
+  }
+}

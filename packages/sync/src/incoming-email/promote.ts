@@ -1,0 +1,133 @@
+import { AlertSeverity, type IncomingFilter, type Prisma } from '@syncfleet/db';
+import { raiseAlert } from '../engine/alerts';
+import type { MailboxWithProfile } from '../engine/types';
+import { findTrackingToken } from '../tracking-token';
+import type { FetchedAttachment } from './attachments';
+import { correlate, smartMatchHash } from './correlation';
+import { findKnownEmail, findLink, insertActivity, linkEmail, refreshLink, type LinkPlace } from './dedupe';
+import type { ParsedMessage } from './message';
+import { addressesOf, contactsByAddress, partyRows } from './parties';
+import { shouldPromote } from './policy';
+import type { IncomingSettings } from './settings';
+
+type Tx = Prisma.TransactionClient;
+
+export type Outcome =
+  | 'promoted' // a new email activity
+  | 'linked' // an activity that already existed (another mailbox, or the app sent it) gained a link
+  | 'replayed' // delta repeated an item already linked: nothing changed but the link's changeKey
+  | 'filtered' // the mailbox's filter does not promote it
+  | 'before-process-email-from'
+  | 'own-unlinked'; // carries our x-syncfleet-id but its activity is gone: never promoted again
+
+export interface PageScope {
+  tx: Tx;
+  mailbox: MailboxWithProfile;
+  place: LinkPlace;
+  inTrackedFolder: boolean;
+  filter: IncomingFilter;
+  processEmailFrom: Date | null;
+  settings: IncomingSettings;
+  /** Attachments fetched before the transaction (Graph calls never run inside one). */
+  attachments: Map<string, FetchedAttachment[]>;
+}
+
+/** One message of a delta page, inside the page's transaction. */
+export async function applyMessage(scope: PageScope, message: ParsedMessage): Promise<Outcome> {
+  const { tx, place } = scope;
+  const link = await findLink(tx, place.mailboxId, message.graphId);
+  if (link) {
+    await refreshLink(tx, link, message, place);
+    return 'replayed';
+  }
+  const known = await findKnownEmail(tx, message);
+  if (known) {
+    await linkEmail(tx, known.id, message, place);
+    return 'linked';
+  }
+  if (message.syncfleetId) return 'own-unlinked';
+  // Graph's $filter already holds older mail back; this also covers a date moved later mid-round.
+  if (scope.processEmailFrom && message.receivedAt < scope.processEmailFrom)
+    return 'before-process-email-from';
+
+  const prefix = scope.settings.trackingTokenPrefix;
+  const hash = smartMatchHash(message, prefix);
+  const correlation = await correlate(tx, message, scope.settings, hash);
+  const contacts = await contactsByAddress(tx, addressesOf(message));
+  const promote = shouldPromote(scope.filter, {
+    correlated: correlation !== null,
+    senderIsContact: message.from !== null && contacts.has(message.from.address),
+    inTrackedFolder: scope.inTrackedFolder,
+  });
+  if (!promote) return 'filtered';
+
+  const { id, created } = await insertActivity(tx, {
+    direction: 'Incoming',
+    status: 'Received',
+    subject: message.subject,
+    bodyText: message.bodyText,
+    bodyHtml: message.bodyHtml,
+    internetMessageId: message.internetMessageId,
+    conversationId: message.conversationId,
+    inReplyTo: message.inReplyTo,
+    references: message.references.length > 0 ? message.references.join(' ') : null,
+    trackingToken: findTrackingToken(message.subject, prefix),
+    smartMatchHash: hash,
+    regardingType: correlation?.regardingType ?? null,
+    regardingId: correlation?.regardingId ?? null,
+    sentAt: message.sentAt,
+    receivedAt: message.receivedAt,
+    ownerMailboxId: place.mailboxId,
+  });
+  if (created) {
+    const parties = partyRows(id, message, contacts);
+    if (parties.length > 0) await tx.emailParty.createMany({ data: parties });
+    await storeAttachments(scope, id, message);
+  }
+  await linkEmail(tx, id, message, place);
+  return created ? 'promoted' : 'linked';
+}
+
+async function storeAttachments(scope: PageScope, emailId: string, message: ParsedMessage) {
+  const fetched = scope.attachments.get(message.graphId) ?? [];
+  if (fetched.length === 0) return;
+  await scope.tx.emailAttachment.createMany({
+    data: fetched.map((a) => ({
+      emailId,
+      name: a.name,
+      contentType: a.contentType,
+      size: a.size,
+      content: a.content ? new Uint8Array(a.content) : null,
+      skipped: a.skipped,
+    })),
+  });
+  const skipped = fetched.filter((a) => a.skipped);
+  if (skipped.length > 0) {
+    await raiseAlert(scope.tx, {
+      severity: AlertSeverity.Information,
+      code: 'AttachmentSkipped',
+      message:
+        `Email ${message.internetMessageId}: ${skipped.map((a) => `"${a.name}" (${a.size} bytes)`).join(', ')} ` +
+        `over ATTACHMENT_MAX_BYTES=${scope.settings.attachmentMaxBytes}; stored as metadata only.`,
+      workload: 'IncomingEmail',
+      mailboxId: scope.mailbox.id,
+      profileId: scope.mailbox.profileId,
+    });
+  }
+}
+
+/** A malformed item fails alone: recorded as an alert in the page's transaction. */
+export async function recordMalformed(
+  scope: Pick<PageScope, 'tx' | 'mailbox'>,
+  graphId: string | null,
+  reason: string,
+): Promise<void> {
+  await raiseAlert(scope.tx, {
+    severity: AlertSeverity.Warning,
+    code: 'IncomingItemMalformed',
+    message: `Message ${graphId ?? '(no id)'} was not promoted: ${reason}.`,
+    workload: 'IncomingEmail',
+    mailboxId: scope.mailbox.id,
+    profileId: scope.mailbox.profileId,
+  });
+}
