@@ -2,7 +2,13 @@ import { Redis } from 'ioredis';
 import type { Db } from '@syncfleet/db';
 import { createFleetFixture, type FleetFixture } from '@syncfleet/sync/src/testing/fleet-fixture';
 import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/sync/src/testing/processes';
-import { createTestDatabase, startPrivateRedis, waitFor, type PrivateRedis, type TestDatabase } from '@syncfleet/testing';
+import {
+  createTestDatabase,
+  startPrivateRedis,
+  waitFor,
+  type PrivateRedis,
+  type TestDatabase,
+} from '@syncfleet/testing';
 
 /**
  * The fleet as it runs in production: a scheduler and three worker processes (separate OS
@@ -75,7 +81,11 @@ describe('the fleet, with workers as separate processes', () => {
   const started = new Date();
 
   it('cycles every mailbox at least twice within the profile and per-mailbox connection limits', async () => {
-    await waitFor(() => everyMailboxCycled(started, 2), { timeoutMs: 90_000, intervalMs: 250, description: 'every mailbox cycled twice' });
+    await waitFor(() => everyMailboxCycled(started, 2), {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      description: 'every mailbox cycled twice',
+    });
     const metrics = await fx.sim.admin.metrics();
     const appKey = `${fx.tenantId}:${fx.clientId}`;
     expect(metrics.maxConcurrencyByApp[appKey]).toBeLessThanOrEqual(5);
@@ -91,7 +101,10 @@ describe('the fleet, with workers as separate processes', () => {
     const victim = processes.find((p) => p.name === 'worker-2')!;
     // Kill it while it holds claims, so there is something to recover.
     await waitFor(
-      () => db.prisma.mailboxWorkload.count({ where: { processingState: 'Processing', processingHost: 'worker-2' } }),
+      () =>
+        db.prisma.mailboxWorkload.count({
+          where: { processingState: 'Processing', processingHost: 'worker-2' },
+        }),
       { timeoutMs: 20_000, intervalMs: 5, description: 'worker-2 processing a mailbox' },
     );
     const killedAt = new Date();
@@ -99,17 +112,30 @@ describe('the fleet, with workers as separate processes', () => {
     await victim.exited;
     // Its claims expire with the lock duration and are taken over (or finished) by the others.
     await waitFor(
-      async () => (await db.prisma.mailboxWorkload.count({ where: { processingState: 'Processing', processingHost: 'worker-2' } })) === 0,
-      { timeoutMs: LOCK_MS + 4 * TICK_MS + 10_000, intervalMs: 100, description: "worker-2's claims released" },
+      async () =>
+        (await db.prisma.mailboxWorkload.count({
+          where: { processingState: 'Processing', processingHost: 'worker-2' },
+        })) === 0,
+      {
+        timeoutMs: LOCK_MS + 4 * TICK_MS + 10_000,
+        intervalMs: 100,
+        description: "worker-2's claims released",
+      },
     );
-    await waitFor(() => everyMailboxCycled(killedAt, 1), { timeoutMs: 60_000, intervalMs: 250, description: 'every mailbox cycled after the kill' });
+    await waitFor(() => everyMailboxCycled(killedAt, 1), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      description: 'every mailbox cycled after the kill',
+    });
     const metrics = await fx.sim.admin.metrics();
     expect(metrics.maxConcurrencyByApp[`${fx.tenantId}:${fx.clientId}`]).toBeLessThanOrEqual(5);
   });
 
   it('after FLUSHALL, everything due is queued again within two ticks and keeps cycling', async () => {
     const marker = `${prefix}:scheduler:marker`;
-    await waitFor(async () => (await redis.exists(marker)) === 1, { description: 'scheduler marker present' });
+    await waitFor(async () => (await redis.exists(marker)) === 1, {
+      description: 'scheduler marker present',
+    });
     const flushedAt = new Date();
     await redis.flushall();
     await waitFor(async () => (await redis.exists(marker)) === 1, {
@@ -118,7 +144,11 @@ describe('the fleet, with workers as separate processes', () => {
       intervalMs: 20,
       description: 'a full re-queue after Redis lost its data',
     });
-    await waitFor(() => everyMailboxCycled(flushedAt, 1), { timeoutMs: 60_000, intervalMs: 250, description: 'every mailbox cycled after FLUSHALL' });
+    await waitFor(() => everyMailboxCycled(flushedAt, 1), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      description: 'every mailbox cycled after FLUSHALL',
+    });
   });
 
   it('never ran two jobs at once for the same (mailbox, workload)', async () => {
@@ -132,4 +162,3 @@ describe('the fleet, with workers as separate processes', () => {
     expect(overlaps).toBe(0);
   });
 });
-

@@ -4,6 +4,7 @@ import { mountBullBoard } from './bull-board';
 import { installErrorHandling, notFound } from './errors';
 import { buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
+import { emailRoutes } from './routes/emails';
 import { mailboxActionRoutes } from './routes/mailbox-actions';
 import { mailboxRoutes } from './routes/mailboxes';
 import { healthRoutes, monitoringRoutes } from './routes/monitoring';
@@ -30,6 +31,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     mailboxActionRoutes(api, routeDeps);
     alertRoutes(api, routeDeps);
     monitoringRoutes(api, routeDeps);
+    emailRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);

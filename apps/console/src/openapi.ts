@@ -10,6 +10,7 @@ import {
   profileListQuery,
   profileUpdateSchema,
 } from './schemas';
+import { emailCreateSchema } from './routes/emails';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -157,6 +158,23 @@ const OPERATIONS: Operation[] = [
     errors: [404],
   },
   { method: 'get', path: '/api/queues', summary: 'Job counts per workload queue', tag: 'queues' },
+  {
+    method: 'post',
+    path: '/api/emails',
+    summary:
+      'Create an outgoing email (PendingSend), sent by a mailbox enabled for outgoing email; attachments ≤ 3 MB in all',
+    tag: 'emails',
+    body: emailCreateSchema,
+    status: 201,
+    errors: [400, 413],
+  },
+  {
+    method: 'get',
+    path: '/api/emails/{id}',
+    summary: 'Get an email with its status (PendingSend, Sending, Sent, Failed + reason)',
+    tag: 'emails',
+    errors: [404],
+  },
 ];
 
 const errorSchema = {

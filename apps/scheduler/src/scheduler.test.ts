@@ -1,4 +1,10 @@
-import { createTestDatabase, createTestRedis, deleteByPattern, type TestDatabase, type TestRedis } from '@syncfleet/testing';
+import {
+  createTestDatabase,
+  createTestRedis,
+  deleteByPattern,
+  type TestDatabase,
+  type TestRedis,
+} from '@syncfleet/testing';
 import { closeQueues, createQueues, workloadJobId, type WorkloadQueues } from '@syncfleet/queues';
 import { createLogger } from '@syncfleet/telemetry';
 import { tick, type SchedulerDeps } from './scheduler';
@@ -28,7 +34,14 @@ beforeAll(async () => {
   const profile = await db.prisma.emailServerProfile.create({
     data: { name: 'p', tenantId: 't', clientId: 'c', clientSecretCiphertext: 'x', clientSecretKeyId: 'k' },
   });
-  type Variant = { approval?: 'Approved' | 'Empty'; enabled?: boolean; method?: 'ServerSideSync' | 'None'; nextDueAt?: Date; postponedUntil?: Date; lease?: Date };
+  type Variant = {
+    approval?: 'Approved' | 'Empty';
+    enabled?: boolean;
+    method?: 'ServerSideSync' | 'None';
+    nextDueAt?: Date;
+    postponedUntil?: Date;
+    lease?: Date;
+  };
   const variants: [number, Variant][] = [
     [20, {}],
     [2, { approval: 'Empty' }],
@@ -74,7 +87,9 @@ async function queuedIds(): Promise<string[]> {
   return jobs.map((j) => j.id!).sort();
 }
 async function expectedIds(): Promise<string[]> {
-  const rows = await db.prisma.mailboxWorkload.findMany({ where: { mailboxId: { in: dueIds }, workload: 'IncomingEmail' } });
+  const rows = await db.prisma.mailboxWorkload.findMany({
+    where: { mailboxId: { in: dueIds }, workload: 'IncomingEmail' },
+  });
   return rows.map((r) => workloadJobId('incoming-email', r.mailboxId, r.nextDueAt.toISOString())).sort();
 }
 
@@ -108,7 +123,8 @@ describe('scheduler tick', () => {
 
   it('queues again a workload whose job died: its claim expired, or it was queued long ago', async () => {
     const [a, b] = dueIds;
-    for (const id of [a!, b!]) await queues['incoming-email'].remove(workloadJobId('incoming-email', id, past.toISOString()));
+    for (const id of [a!, b!])
+      await queues['incoming-email'].remove(workloadJobId('incoming-email', id, past.toISOString()));
     await db.prisma.mailboxWorkload.update({
       where: { mailboxId_workload: { mailboxId: a!, workload: 'IncomingEmail' } },
       data: { processingState: 'Processing', processingLeaseUntil: new Date(now.getTime() - 1) },

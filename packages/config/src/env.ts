@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { incomingEnvSchema } from './incoming-env';
+import { outgoingEnvSchema } from './outgoing-env';
 import { bool, int, parseWith, urlWithProtocol, type EnvSource } from './parse';
 
 export const WORKLOADS = ['incoming-email', 'outgoing-email', 'act'] as const;
@@ -92,7 +94,9 @@ export const workerProcessEnvSchema = baseEnvSchema
   .extend(secretsEnvSchema.shape)
   .extend(graphEnvSchema.shape)
   .extend(schedulingEnvSchema.shape)
-  .extend(workerEnvSchema.shape);
+  .extend(workerEnvSchema.shape)
+  .extend(incomingEnvSchema.shape)
+  .extend(outgoingEnvSchema.shape);
 export const consoleProcessEnvSchema = baseEnvSchema
   .extend(secretsEnvSchema.shape)
   .extend(graphEnvSchema.shape)

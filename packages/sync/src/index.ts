@@ -12,3 +12,4 @@ export { nextRunAt } from './engine/schedule';
 export { toDbWorkload, fromDbWorkload } from './engine/workloads';
 export { createProbeHandlers, userPath, WORKLOAD_PROBES } from './probe/probe-handlers';
 export { createWorkloadHandlers, type HandlersConfig } from './handlers';
+export * from './outgoing-email';

@@ -46,7 +46,9 @@ describe('one cycle through the engine', () => {
       transientFailureCount: 0,
     });
     expect(row.nextDueAt.getTime() - row.lastSuccessAt!.getTime()).toBe(1000);
-    expect(row.checkpoint).toEqual({ probe: { probedAt: expect.any(String), totalItemCount: expect.any(Number) } });
+    expect(row.checkpoint).toEqual({
+      probe: { probedAt: expect.any(String), totalItemCount: expect.any(Number) },
+    });
     const runs = await db.prisma.syncRun.findMany({ where: { mailboxId: mb.id } });
     expect(runs).toHaveLength(1);
     const after = await fx.sim.admin.metrics();

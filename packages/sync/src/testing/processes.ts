@@ -18,7 +18,11 @@ export interface FleetProcess {
  * Starts one of the fleet's apps (`apps/<app>/src/main.ts`) as a separate OS process, as it runs in
  * production, with `env` on top of the test's environment.
  */
-export function spawnApp(app: 'worker' | 'scheduler' | 'console', name: string, env: Record<string, string>): FleetProcess {
+export function spawnApp(
+  app: 'worker' | 'scheduler' | 'console',
+  name: string,
+  env: Record<string, string>,
+): FleetProcess {
   // `node --import tsx` keeps the app in ONE process: the tsx CLI would run it in a child, and a
   // SIGKILL of the CLI would leave the real worker running.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'apps', app, 'src/main.ts')], {

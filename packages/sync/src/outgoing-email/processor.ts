@@ -1,0 +1,91 @@
+import type { OutgoingCrashPoint } from '@syncfleet/config';
+import { EmailDirection, EmailStatus } from '@syncfleet/db';
+import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
+import type { HandlersConfig } from '../handlers';
+import { DEFAULT_TRACKING_TOKEN_PREFIX } from '../tracking-token';
+import { sendOne, type SendSettings } from './send-one';
+
+export interface OutgoingSettings extends SendSettings {
+  maxPerCycle: number;
+  sendRatePerMinute: number;
+}
+
+/** Stop starting new emails this close to the cycle's deadline: the cycle saves and yields. */
+const DEADLINE_MARGIN_MS = 2_000;
+
+/** The handler's settings from the worker's environment (packages/config outgoing-env.ts). */
+export function outgoingSettingsFromConfig(config: HandlersConfig): OutgoingSettings {
+  const crashAt = config.NODE_ENV === 'test' ? config.OUTGOING_TEST_CRASH_AT : undefined;
+  return {
+    maxPerCycle: config.OUTGOING_MAX_PER_CYCLE ?? 20,
+    sendRatePerMinute: config.OUTGOING_SEND_RATE_PER_MINUTE ?? 30,
+    trackingTokenEnabled: config.TRACKING_TOKEN_ENABLED ?? true,
+    trackingTokenPrefix: config.TRACKING_TOKEN_PREFIX ?? DEFAULT_TRACKING_TOKEN_PREFIX,
+    maxAttempts: (config.TRANSIENT_MAX_RETRIES ?? 10) + 1,
+    crash: crashAt ? processCrash(crashAt) : undefined,
+  };
+}
+
+/** OUTGOING_TEST_CRASH_AT: the worker dies at that point as if killed -9 (no cleanup runs). */
+function processCrash(at: { point: OutgoingCrashPoint; probability: number }) {
+  return (point: OutgoingCrashPoint, emailId: string) => {
+    if (point !== at.point || Math.random() >= at.probability) return;
+    process.stderr.write(`OUTGOING_TEST_CRASH_AT: dying at ${point} of email ${emailId}\n`);
+    process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/**
+ * The outgoing-email workload: each cycle sends the mailbox's PendingSend emails (and resumes the
+ * ones left Sending by a crash), oldest first, at most OUTGOING_MAX_PER_CYCLE and no more than the
+ * per-mailbox rate allows (Sent in the last minute counts). A longer backlog yields so the cycle
+ * comes back soon — it delays only its own mailbox, since every cycle is one mailbox's job.
+ * Per-email rejections fail that email alone; transient errors end the cycle under the fleet's
+ * error policy (Retry-After, retry delay), leaving the email to be resumed.
+ */
+export function createOutgoingEmailHandler(
+  settings: OutgoingSettings,
+): WorkloadHandler & { workload: 'outgoing-email' } {
+  return {
+    workload: 'outgoing-email',
+    async run(ctx: CycleContext): Promise<CycleResult> {
+      const { prisma, mailbox, clock } = ctx;
+      const now = clock();
+      const sentLastMinute = await prisma.emailActivity.count({
+        where: {
+          ownerMailboxId: mailbox.id,
+          direction: EmailDirection.Outgoing,
+          status: EmailStatus.Sent,
+          sentAt: { gt: new Date(now.getTime() - 60_000) },
+        },
+      });
+      const allowed = Math.max(
+        0,
+        Math.min(settings.maxPerCycle, settings.sendRatePerMinute - sentLastMinute),
+      );
+      const queue = await prisma.emailActivity.findMany({
+        where: {
+          ownerMailboxId: mailbox.id,
+          direction: EmailDirection.Outgoing,
+          status: { in: [EmailStatus.PendingSend, EmailStatus.Sending] },
+        },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: allowed + 1,
+        select: { id: true },
+      });
+      let sent = 0;
+      let failed = 0;
+      let handled = 0;
+      for (const { id } of queue.slice(0, allowed)) {
+        if (ctx.signal.aborted || Date.now() > ctx.deadline - DEADLINE_MARGIN_MS) break;
+        const outcome = await sendOne(ctx, id, settings);
+        if (outcome === 'sent') sent++;
+        if (outcome === 'failed') failed++;
+        handled++;
+      }
+      if (allowed === 0 && queue.length > 0)
+        ctx.logger.debug({ sentLastMinute, rate: settings.sendRatePerMinute }, 'send rate reached: waiting');
+      return { itemsProcessed: sent, itemsFailed: failed, yielded: queue.length > handled };
+    },
+  };
+}

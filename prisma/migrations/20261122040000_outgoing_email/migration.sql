@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "EmailActivity" ADD COLUMN "trackingNumber" BIGSERIAL NOT NULL;
