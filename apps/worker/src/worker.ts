@@ -3,6 +3,7 @@ import type { WorkerEnv } from '@syncfleet/config';
 import { createRedis, workloadJobSchema, type WorkloadJob, type WorkloadName } from '@syncfleet/queues';
 import {
   runWorkloadJob,
+  toDbWorkload,
   type EngineResources,
   type JobOutcome,
   type WorkloadHandlers,
@@ -59,13 +60,19 @@ export function startWorkers(
         concurrency: env[CONCURRENCY[name]],
         lockDuration: env.LOCK_DURATION_MS,
         stalledInterval: Math.max(1000, Math.floor(env.LOCK_DURATION_MS / 2)),
-        maxStalledCount: 1,
+        // A stalled job (its worker died) is safe to run again: the claim in PostgreSQL decides
+        // whether it does anything. Allow several deaths before BullMQ gives the job up.
+        maxStalledCount: 5,
       },
     );
     worker.on('error', (error) => res.logger.error({ err: error, queue: name }, 'worker error'));
-    worker.on('failed', (job, error) =>
-      res.logger.warn({ jobId: job?.id, queue: name, err: error }, 'job failed'),
-    );
+    worker.on('failed', (job, error) => {
+      res.logger.warn({ jobId: job?.id, queue: name, err: error }, 'job failed');
+      // The job is gone (removeOnFail): let the next scheduler tick queue this workload again
+      // instead of waiting for SCHEDULER_REQUEUE_AFTER_SEC.
+      const parsed = workloadJobSchema.safeParse(job?.data);
+      if (parsed.success) void forgetEnqueued(res, parsed.data);
+    });
     return worker;
   });
   return {
@@ -78,4 +85,15 @@ export function startWorkers(
       }
     },
   };
+}
+
+async function forgetEnqueued(res: EngineResources, job: WorkloadJob): Promise<void> {
+  try {
+    await res.prisma.mailboxWorkload.updateMany({
+      where: { mailboxId: job.mailboxId, workload: toDbWorkload(job.workload) },
+      data: { enqueuedAt: null },
+    });
+  } catch (error) {
+    res.logger.warn({ err: error, mailboxId: job.mailboxId }, 'could not mark a failed job for re-queueing');
+  }
 }

@@ -45,7 +45,7 @@ export const schedulingEnvSchema = z.object({
   SCHEDULER_TICK_MS: int(50).default(5_000),
   SCHEDULER_BATCH_SIZE: int(1, 10_000).default(1_000),
   /** A due workload queued this long ago is queued again (its job may have been lost). */
-  SCHEDULER_REQUEUE_AFTER_SEC: int(1).default(120),
+  SCHEDULER_REQUEUE_AFTER_SEC: int(1).default(60),
   INCOMING_INTERVAL_SEC: int(0).default(300),
   OUTGOING_INTERVAL_SEC: int(0).default(300),
   ACT_MIN_INTERVAL_SEC: int(0).default(300),

@@ -48,8 +48,6 @@ function env(host: string): Record<string, string> {
     SLOT_LEASE_MS: '2000',
     INCOMING_INTERVAL_SEC: '1',
     SCHEDULER_TICK_MS: '200',
-    // A job lost with a killed worker before it claimed its mailbox is queued again after this.
-    SCHEDULER_REQUEUE_AFTER_SEC: '3',
     SHUTDOWN_GRACE_MS: '2000',
     INCOMING_DEFAULT_FILTER: 'All',
     INCOMING_PAGE_SIZE: '4',

@@ -109,7 +109,6 @@ it('500 emails, 10 mailboxes, 429/503 and kill -9 during sending: each delivered
       QUEUE_PREFIX: redis.prefix,
       LOG_LEVEL: 'warn',
       SCHEDULER_TICK_MS: '250',
-      SCHEDULER_REQUEUE_AFTER_SEC: '3',
       OUTGOING_INTERVAL_SEC: '1',
     }),
   );
