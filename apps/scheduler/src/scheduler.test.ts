@@ -17,6 +17,7 @@ const now = new Date('2026-11-22T10:00:00Z');
 const past = new Date(now.getTime() - 60_000);
 const future = new Date(now.getTime() + 60_000);
 const dueIds: string[] = [];
+let ticks = 0;
 
 beforeAll(async () => {
   [db, t] = await Promise.all([createTestDatabase('sched'), createTestRedis('sched')]);
@@ -27,7 +28,8 @@ beforeAll(async () => {
     redis: t.redis,
     queuePrefix: t.prefix,
     logger: createLogger({ name: 'test', level: 'silent' }),
-    clock: () => now,
+    // Time moves on between ticks (by a millisecond per tick: all due times stay in the past).
+    clock: () => new Date(now.getTime() + ++ticks),
     batchSize: 7,
     requeueAfterMs: 120_000,
   };

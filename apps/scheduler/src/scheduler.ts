@@ -43,7 +43,7 @@ interface DueRow {
 /**
  * One scheduler tick. PostgreSQL is the source of truth: due workloads (approved mailbox, enabled,
  * server-side sync, due, not postponed, not held by a live claim) are queued with deterministic job
- * ids, in bounded keyset-paged batches. Normally only rows not queued since they became due are
+ * ids, in bounded batches, oldest due first. Normally only rows not queued since they became due are
  * sent; when the Redis marker is gone (Redis restarted empty or was flushed), everything due is.
  */
 export async function tick(deps: SchedulerDeps): Promise<TickResult> {
@@ -53,11 +53,9 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
   const workloads = (deps.workloads ?? WORKLOAD_NAMES).map((w) => Prisma.sql`${w}::"Workload"`);
   let enqueued = 0;
   let oldestDueAt: Date | null = null;
-  let after: { mailboxId: string; workload: string } | null = null;
   for (;;) {
-    const cursor: Prisma.Sql = after
-      ? Prisma.sql`AND (w."mailboxId", w."workload"::text) > (${after.mailboxId}::uuid, ${after.workload})`
-      : Prisma.empty;
+    // No cursor needed: every batch marks its rows queued at `now`, which the next batch excludes
+    // (and which guarantees progress). Oldest due first.
     const rows: DueRow[] = await deps.prisma.$queryRaw<DueRow[]>(Prisma.sql`
       SELECT w."mailboxId", w."workload", w."nextDueAt"
       FROM "MailboxWorkload" w JOIN "Mailbox" m ON m.id = w."mailboxId"
@@ -66,9 +64,9 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
         AND w."nextDueAt" <= ${now}
         AND (w."postponedUntil" IS NULL OR w."postponedUntil" <= ${now})
         AND (w."processingState" = 'Idle' OR w."processingLeaseUntil" < ${now})
+        AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < ${now})
         ${fullSweep ? Prisma.empty : notQueuedSince(now, deps.requeueAfterMs)}
-        ${cursor}
-      ORDER BY w."mailboxId", w."workload"::text
+      ORDER BY w."nextDueAt"
       LIMIT ${deps.batchSize}`);
     if (!rows.length) break;
     const jobs: WorkloadJob[] = rows.map((r) => ({
@@ -80,8 +78,6 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
     await markEnqueued(deps.prisma, rows, now);
     enqueued += rows.length;
     for (const r of rows) if (!oldestDueAt || r.nextDueAt < oldestDueAt) oldestDueAt = r.nextDueAt;
-    const last = rows[rows.length - 1]!;
-    after = { mailboxId: last.mailboxId, workload: last.workload };
     if (rows.length < deps.batchSize) break;
   }
   // Set only after a complete sweep: if Redis is flushed again mid-sweep, the next tick sweeps again.
