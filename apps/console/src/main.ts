@@ -2,7 +2,7 @@ import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
 import { createEngineResources, settingsFromEnv, testAndEnable } from '@syncfleet/sync';
-import { createLogger } from '@syncfleet/telemetry';
+import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { buildConsole } from './app';
 import { BULL_BOARD_PATH } from './bull-board';
 
@@ -41,19 +41,12 @@ async function main(): Promise<void> {
   console.log(`Syncfleet console: ${base}/api (OpenAPI: ${base}/api/openapi.json)`);
   console.log(`Bull Board:        ${base}${BULL_BOARD_PATH} (user: any, password: ADMIN_TOKEN)`);
 
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'console stopping');
+  onShutdown(logger, 'console', async () => {
     await app.close();
     await closeQueues(queues);
     redis.disconnect();
     await prisma.$disconnect();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(`console could not start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runMain('console', main);

@@ -1,7 +1,7 @@
 import { parseSchedulerEnv } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
-import { createLogger } from '@syncfleet/telemetry';
+import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { startScheduler } from './scheduler';
 
 async function main(): Promise<void> {
@@ -25,19 +25,12 @@ async function main(): Promise<void> {
     env.SCHEDULER_TICK_MS,
   );
   logger.info({ tickMs: env.SCHEDULER_TICK_MS }, 'scheduler started');
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'scheduler stopping');
+  onShutdown(logger, 'scheduler', async () => {
     await loop.stop();
     await closeQueues(queues);
     redis.disconnect();
     await prisma.$disconnect();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(`scheduler could not start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runMain('scheduler', main);

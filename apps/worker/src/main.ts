@@ -2,7 +2,7 @@ import { parseWorkerEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, createRedis } from '@syncfleet/queues';
 import { createEngineResources, createWorkloadHandlers, settingsFromEnv } from '@syncfleet/sync';
-import { createLogger } from '@syncfleet/telemetry';
+import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { startWorkers } from './worker';
 
 async function main(): Promise<void> {
@@ -25,19 +25,13 @@ async function main(): Promise<void> {
   });
   const fleet = startWorkers(env, res, createWorkloadHandlers(env));
   logger.info({ workloads: env.WORKLOADS }, 'worker started');
-  const shutdown = async (signal: string) => {
-    logger.info({ signal, graceMs: env.SHUTDOWN_GRACE_MS }, 'worker draining');
+  onShutdown(logger, 'worker', async () => {
+    logger.info({ graceMs: env.SHUTDOWN_GRACE_MS }, 'worker draining');
     await fleet.close(env.SHUTDOWN_GRACE_MS);
     redis.disconnect();
     await prisma.$disconnect();
     logger.info('worker stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(`worker could not start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runMain('worker', main);

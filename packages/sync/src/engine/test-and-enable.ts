@@ -1,5 +1,5 @@
 import { AlertSeverity, SyncMethod } from '@syncfleet/db';
-import { classifyError, type MailboxGraph, type SyncError } from '@syncfleet/graph';
+import { classifyError, SyncError, type MailboxGraph } from '@syncfleet/graph';
 import { WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/queues';
 import { userPath, WORKLOAD_PROBES } from '../probe/probe-handlers';
 import { notifyOwner, raiseAlert } from './alerts';
@@ -50,20 +50,21 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
   const workloads = Object.fromEntries(
     WORKLOAD_NAMES.map((w) => [w, configured.includes(w) ? 'failed' : 'not-configured']),
   ) as TestAndEnableResult['workloads'];
-  const fail = async (name: string, error: SyncError) => {
+  const fail = (name: string, error: SyncError) => {
     checks.push({ name, ok: false, code: error.code, message: error.message });
     return error;
   };
 
   let failure: SyncError | undefined;
   if (mailbox.approvalState !== 'Approved') {
-    failure = await fail(
+    failure = fail(
       'approval',
-      classifyError({
-        statusCode: 403,
-        code: 'MailboxNotApproved',
-        message: 'The mailbox email address is not approved.',
-      }),
+      new SyncError(
+        'permanent',
+        'mailbox',
+        'MailboxNotApproved',
+        'The mailbox email address is not approved.',
+      ),
     );
   }
   // The probe requests go through a fresh client: a profile fixed since the last failure is used as it is now.
@@ -83,13 +84,14 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
       };
       const primary = [user.mail, user.userPrincipalName].filter(Boolean).map((a) => a!.toLowerCase());
       if (!primary.includes(mailbox.address)) {
-        failure = await fail(
+        failure = fail(
           'mailbox',
-          classifyError({
-            statusCode: 404,
-            code: 'AliasNotSupported',
-            message: `${mailbox.address} is an alias of ${primary[0] ?? user.id}; sync the primary address instead.`,
-          }),
+          new SyncError(
+            'permanent',
+            'mailbox',
+            'AliasNotSupported',
+            `${mailbox.address} is an alias of ${primary[0] ?? user.id}; sync the primary address instead.`,
+          ),
         );
       } else {
         graphUserId = user.id;
@@ -97,7 +99,7 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
       }
     } catch (error) {
       const e = classifyError(error);
-      failure = await fail(e.scope === 'server' ? 'credentials' : 'mailbox', e);
+      failure = fail(e.scope === 'server' ? 'credentials' : 'mailbox', e);
       if (NO_MAILBOX_CODES.has(e.code)) {
         checks[checks.length - 1]!.message =
           `${mailbox.address} has no mailbox Graph can sync (an alias, a distribution list, or an inactive or on-premises mailbox cannot be synced): ${e.message}`;
@@ -110,7 +112,7 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
       workloads[workload] = 'enabled';
       checks.push({ name: workload, ok: true });
     } catch (error) {
-      failure ??= await fail(workload, classifyError(error));
+      failure ??= fail(workload, classifyError(error));
     }
   }
   return record(res, mailbox, graphUserId, checks, workloads, failure);
