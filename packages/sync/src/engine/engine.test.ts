@@ -1,25 +1,19 @@
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@syncfleet/testing';
+import type { TestDatabase } from '@syncfleet/testing';
 import { createProbeHandlers } from '../probe/probe-handlers';
-import { testEngineResources } from '../testing/engine-resources';
-import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
+import { useEngineHarness } from '../testing/engine-harness';
+import type { FleetFixture } from '../testing/fleet-fixture';
 import { runWorkloadJob } from './run-job';
 import { testAndEnable } from './test-and-enable';
 import type { EngineResources } from './types';
 
 let db: TestDatabase;
-let redis: TestRedis;
 let fx: FleetFixture;
 let res: EngineResources;
 const handlers = createProbeHandlers();
 
-beforeAll(async () => {
-  [db, redis] = await Promise.all([createTestDatabase('engine'), createTestRedis('engine')]);
-  fx = await createFleetFixture(db.prisma, { mailboxes: 6, workloads: ['incoming-email', 'act'] });
-  res = testEngineResources(fx, { prisma: db.prisma, redis: redis.redis, prefix: redis.prefix });
-});
-afterAll(async () => {
-  await fx.close();
-  await Promise.all([db.drop(), redis.cleanup()]);
+const harness = useEngineHarness('engine', { mailboxes: 6, workloads: ['incoming-email', 'act'] });
+beforeAll(() => {
+  ({ db, fx, res } = harness);
 });
 afterEach(async () => {
   await fx.sim.admin.clearFaults();

@@ -1,22 +1,16 @@
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@syncfleet/testing';
+import type { TestDatabase } from '@syncfleet/testing';
 import type { EngineResources } from '../engine/types';
-import { testEngineResources } from '../testing/engine-resources';
-import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
+import { useEngineHarness } from '../testing/engine-harness';
+import type { FleetFixture } from '../testing/fleet-fixture';
 import { runCycle, snapshot, syncUntilIdle } from './test-support';
 
 let db: TestDatabase;
-let redis: TestRedis;
 let fx: FleetFixture;
 let res: EngineResources;
 
-beforeAll(async () => {
-  [db, redis] = await Promise.all([createTestDatabase('incoming'), createTestRedis('incoming')]);
-  fx = await createFleetFixture(db.prisma, { mailboxes: 12 });
-  res = testEngineResources(fx, { prisma: db.prisma, redis: redis.redis, prefix: redis.prefix });
-});
-afterAll(async () => {
-  await fx.close();
-  await Promise.all([db.drop(), redis.cleanup()]);
+const harness = useEngineHarness('incoming', { mailboxes: 12 });
+beforeAll(() => {
+  ({ db, fx, res } = harness);
 });
 
 const mb = (i: number) => fx.mailboxes[i]!;

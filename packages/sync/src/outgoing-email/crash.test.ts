@@ -1,9 +1,9 @@
 import { OUTGOING_CRASH_POINTS, type OutgoingCrashPoint } from '@syncfleet/config';
 import type { MailboxGraph } from '@syncfleet/graph';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@syncfleet/testing';
+import type { TestDatabase } from '@syncfleet/testing';
 import type { EngineResources } from '../engine/types';
-import { testEngineResources } from '../testing/engine-resources';
-import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
+import { useEngineHarness } from '../testing/engine-harness';
+import type { FleetFixture } from '../testing/fleet-fixture';
 import { createOutgoingEmailHandler } from './processor';
 import { SimulatedCrash } from './send-one';
 import { copiesIn, cycleContext, deliveriesByEmail, newEmail, TEST_SETTINGS } from './test-support';
@@ -15,18 +15,12 @@ import { copiesIn, cycleContext, deliveriesByEmail, newEmail, TEST_SETTINGS } fr
  * Workers killed with SIGKILL at the same points, as separate processes, are in fleet.test.ts.
  */
 let db: TestDatabase;
-let redis: TestRedis;
 let fx: FleetFixture;
 let res: EngineResources;
 
-beforeAll(async () => {
-  [db, redis] = await Promise.all([createTestDatabase('outgoing-crash'), createTestRedis('outgoing-crash')]);
-  fx = await createFleetFixture(db.prisma, { mailboxes: 4, workloads: ['outgoing-email'] });
-  res = testEngineResources(fx, { prisma: db.prisma, redis: redis.redis, prefix: redis.prefix });
-});
-afterAll(async () => {
-  await fx.close();
-  await Promise.all([db.drop(), redis.cleanup()]);
+const harness = useEngineHarness('outgoing-crash', { mailboxes: 4, workloads: ['outgoing-email'] });
+beforeAll(() => {
+  ({ db, fx, res } = harness);
 });
 
 const crashingAt = (target: OutgoingCrashPoint) =>
