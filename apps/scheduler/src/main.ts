@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       batchSize: env.SCHEDULER_BATCH_SIZE,
       requeueAfterMs: env.SCHEDULER_REQUEUE_AFTER_SEC * 1000,
     },
-    env.SCHEDULER_TICK_MS,
+    { tickMs: env.SCHEDULER_TICK_MS, retentionDays: env.SYNC_RUN_RETENTION_DAYS },
   );
   logger.info({ tickMs: env.SCHEDULER_TICK_MS }, 'scheduler started');
   onShutdown(logger, 'scheduler', async () => {

@@ -8,6 +8,7 @@ import {
   type WorkloadQueues,
 } from '@syncfleet/queues';
 import type { Clock } from '@syncfleet/sync';
+import { pruneSyncRuns } from './retention';
 import type { Logger } from '@syncfleet/telemetry';
 import type { Redis } from 'ioredis';
 
@@ -109,19 +110,41 @@ export interface SchedulerLoop {
   stop(): Promise<void>;
 }
 
-/** Runs `tick` every `tickMs` until stopped; a failing tick is logged and the loop goes on. */
+export interface LoopOptions {
+  tickMs: number;
+  /** SyncRun history older than this is pruned, checked every `pruneEveryMs`. */
+  retentionDays: number;
+  pruneEveryMs?: number;
+}
+
+/**
+ * Runs `tick` every `tickMs` until stopped, and prunes old SyncRun history now and then; a failing
+ * tick is logged and the loop goes on.
+ */
 export function startScheduler(
   deps: SchedulerDeps,
-  tickMs: number,
+  options: LoopOptions,
   onTick?: (r: TickResult) => void,
 ): SchedulerLoop {
+  const { tickMs, retentionDays, pruneEveryMs = 600_000 } = options;
+  let lastPrune = 0;
+  const pass = async () => {
+    // Not `onTick?.(await tick(deps))`: an optional call skips evaluating its arguments.
+    const result = await tick(deps);
+    onTick?.(result);
+    const now = deps.clock();
+    if (now.getTime() - lastPrune >= pruneEveryMs) {
+      lastPrune = now.getTime();
+      const pruned = await pruneSyncRuns(deps.prisma, now, retentionDays);
+      if (pruned) deps.logger.info({ pruned, retentionDays }, 'pruned old sync runs');
+    }
+  };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const loop = () => {
     if (stopped) return;
-    running = tick(deps)
-      .then((r) => onTick?.(r))
+    running = pass()
       .catch((error: unknown) => deps.logger.error({ err: error }, 'scheduler tick failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(loop, tickMs);

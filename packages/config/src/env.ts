@@ -54,8 +54,6 @@ export const schedulingEnvSchema = z.object({
   TRANSIENT_RETRY_DELAY_SEC: int(0).default(300),
   TRANSIENT_MAX_RETRIES: int(0, 1000).default(10),
   CYCLE_BUDGET_MS: int(100).default(120_000),
-  /** A workload left "Processing" this long (a lost job) is considered free again. */
-  PROCESSING_TIMEOUT_SEC: int(1).default(900),
   SYNC_RUN_RETENTION_DAYS: int(1).default(30),
 });
 
