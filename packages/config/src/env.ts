@@ -38,7 +38,6 @@ export const secretsEnvSchema = z.object({
 /** Trust for the Graph/Entra endpoints: an extra CA (the simulator's), never disabled verification. */
 export const graphEnvSchema = z.object({
   GRAPH_CA_FILE: z.string().optional(),
-  GRAPH_REQUEST_TIMEOUT_MS: int(1000).default(30_000),
 });
 
 export const schedulingEnvSchema = z.object({
