@@ -1,27 +1,18 @@
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@syncfleet/testing';
+import type { TestDatabase } from '@syncfleet/testing';
 import type { EngineResources } from '../engine/types';
-import { testEngineResources } from '../testing/engine-resources';
-import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
+import { useEngineHarness } from '../testing/engine-harness';
+import type { FleetFixture } from '../testing/fleet-fixture';
 import { SYNCFLEET_HEADER } from './graph-ops';
 import { createOutgoingEmailHandler, type OutgoingSettings } from './processor';
 import { copiesIn, cycleContext, deliveriesByEmail, newEmail, TEST_SETTINGS } from './test-support';
 
 let db: TestDatabase;
-let redis: TestRedis;
 let fx: FleetFixture;
 let res: EngineResources;
 
-beforeAll(async () => {
-  [db, redis] = await Promise.all([
-    createTestDatabase('outgoing-processor'),
-    createTestRedis('outgoing-processor'),
-  ]);
-  fx = await createFleetFixture(db.prisma, { mailboxes: 9, workloads: ['outgoing-email'] });
-  res = testEngineResources(fx, { prisma: db.prisma, redis: redis.redis, prefix: redis.prefix });
-});
-afterAll(async () => {
-  await fx.close();
-  await Promise.all([db.drop(), redis.cleanup()]);
+const harness = useEngineHarness('outgoing-processor', { mailboxes: 9, workloads: ['outgoing-email'] });
+beforeAll(() => {
+  ({ db, fx, res } = harness);
 });
 afterEach(() => fx.sim.admin.clearFaults());
 

@@ -1,8 +1,8 @@
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@syncfleet/testing';
+import type { TestDatabase } from '@syncfleet/testing';
 import type { EngineResources } from '../engine/types';
 import { createIncomingEmailHandler, incomingSettingsFromEnv } from '../incoming-email';
-import { testEngineResources } from '../testing/engine-resources';
-import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
+import { useEngineHarness } from '../testing/engine-harness';
+import type { FleetFixture } from '../testing/fleet-fixture';
 import { createOutgoingEmailHandler } from './processor';
 import { cycleContext, newEmail, TEST_SETTINGS } from './test-support';
 
@@ -12,21 +12,15 @@ import { cycleContext, newEmail, TEST_SETTINGS } from './test-support';
  * token alone (a client that drops thread headers).
  */
 let db: TestDatabase;
-let redis: TestRedis;
 let fx: FleetFixture;
 let res: EngineResources;
 
-beforeAll(async () => {
-  [db, redis] = await Promise.all([
-    createTestDatabase('outgoing-replies'),
-    createTestRedis('outgoing-replies'),
-  ]);
-  fx = await createFleetFixture(db.prisma, { mailboxes: 2, workloads: ['outgoing-email', 'incoming-email'] });
-  res = testEngineResources(fx, { prisma: db.prisma, redis: redis.redis, prefix: redis.prefix });
+const harness = useEngineHarness('outgoing-replies', {
+  mailboxes: 2,
+  workloads: ['outgoing-email', 'incoming-email'],
 });
-afterAll(async () => {
-  await fx.close();
-  await Promise.all([db.drop(), redis.cleanup()]);
+beforeAll(() => {
+  ({ db, fx, res } = harness);
 });
 
 const outgoing = createOutgoingEmailHandler(TEST_SETTINGS);
