@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
+import { WORKLOAD_DEFINITIONS, WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
 import { mailboxRow, table } from './cli-format';
+
+/** `mailboxes create --<flag> None|ServerSideSync`: one flag per workload (`--incoming`, `--act`...). */
+const workloadFlag = (name: WorkloadName) => WORKLOAD_DEFINITIONS[name].envSuffix.toLowerCase();
+const WORKLOAD_FLAGS = WORKLOAD_NAMES.map(workloadFlag);
 
 export interface CliIo {
   baseUrl: string;
@@ -17,9 +22,9 @@ export const USAGE = `Usage: syncfleet <command> [options]   (env: SYNCFLEET_CON
                   [--process-email-from DATE] [--timeout-sec N] [--owner-email E]
   mailboxes list [--profile ID] [--approval Empty|Approved|PendingApproval|Rejected] [--limit N] [--offset N]
   mailboxes create --address A --owner-type User|Queue --owner-id ID --profile ID [--display-name N]
-                   [--incoming None|ServerSideSync] [--outgoing ...] [--act ...] [--remap]
+                   ${WORKLOAD_FLAGS.map((f, i) => `[--${f} ${i ? '...' : 'None|ServerSideSync'}]`).join(' ')} [--remap]
   mailboxes approve|reject|test-enable <id>
-  mailboxes disable <id> [--workloads incoming-email,outgoing-email,act]
+  mailboxes disable <id> [--workloads ${WORKLOAD_NAMES.join(',')}]
   mailboxes details <id> [--text]
   alerts <mailboxId> | alerts --profile <id>   [--severity Error|Warning|Information]
   queues
@@ -53,9 +58,7 @@ const OPTIONS = {
       'owner-type',
       'owner-id',
       'display-name',
-      'incoming',
-      'outgoing',
-      'act',
+      ...WORKLOAD_FLAGS,
       'workloads',
       'severity',
     ].map((name) => [name, { type: 'string' }]),
@@ -195,7 +198,7 @@ async function mailboxes(
   print: (data: unknown, render: () => string) => void,
   idArg: (what: string) => string,
 ): Promise<number | void> {
-  const columns = ['id', 'address', 'owner', 'approval', 'incoming-email', 'outgoing-email', 'act'];
+  const columns = ['id', 'address', 'owner', 'approval', ...WORKLOAD_NAMES];
   switch (action) {
     case 'list': {
       const query = new URLSearchParams({
@@ -215,11 +218,7 @@ async function mailboxes(
         profileId: need(values, 'profile'),
         displayName: str(values['display-name']),
         remap: values.remap ? true : undefined,
-        workloads: {
-          'incoming-email': method('incoming'),
-          'outgoing-email': method('outgoing'),
-          act: method('act'),
-        },
+        workloads: Object.fromEntries(WORKLOAD_NAMES.map((name) => [name, method(workloadFlag(name))])),
       };
       const mailbox = (await request(io, 'POST', '/api/mailboxes', body)).json();
       return print(mailbox, () => table([mailboxRow(mailbox)], columns));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WORKLOAD_NAMES } from '@syncfleet/queues';
+import { WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
 
 /**
  * Request schemas of the admin API: the single source of validation AND of the OpenAPI document.
@@ -49,11 +49,13 @@ export const profileUpdateSchema = profileCreateSchema.partial();
 export type ProfileCreate = z.output<typeof profileCreateSchema>;
 
 const workloadSetting = z.strictObject({ method: z.enum(['None', 'ServerSideSync']) });
-export const workloadSettingsSchema = z.strictObject({
-  'incoming-email': workloadSetting.optional(),
-  'outgoing-email': workloadSetting.optional(),
-  act: workloadSetting.optional(),
-});
+/** `{ "<workload>": { method } }` for every defined workload. */
+export const workloadSettingsSchema = z.strictObject(
+  Object.fromEntries(WORKLOAD_NAMES.map((name) => [name, workloadSetting.optional()])) as Record<
+    WorkloadName,
+    z.ZodOptional<typeof workloadSetting>
+  >,
+);
 
 export const ownerSchema = z.strictObject({
   type: z.enum(['User', 'Queue']),

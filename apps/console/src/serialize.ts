@@ -1,18 +1,6 @@
-import { Workload } from '@syncfleet/db';
+import { fromDbWorkload } from '@syncfleet/db';
 import type { Alert, EmailServerProfile, Mailbox, MailboxWorkload, SyncRun } from '@syncfleet/db';
-import type { WorkloadName } from '@syncfleet/queues';
-
-/** Prisma's enum names ↔ the workload names used by queues, the API and the database. */
-export const WORKLOAD_ENUM: Record<WorkloadName, Workload> = {
-  'incoming-email': Workload.IncomingEmail,
-  'outgoing-email': Workload.OutgoingEmail,
-  act: Workload.Act,
-};
-export const WORKLOAD_NAME: Record<Workload, WorkloadName> = {
-  IncomingEmail: 'incoming-email',
-  OutgoingEmail: 'outgoing-email',
-  Act: 'act',
-};
+import { WORKLOAD_NAMES } from '@syncfleet/workloads';
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
@@ -41,7 +29,7 @@ export function profileView(profile: EmailServerProfile) {
 
 export function workloadView(row: MailboxWorkload) {
   return {
-    workload: WORKLOAD_NAME[row.workload],
+    workload: fromDbWorkload(row.workload),
     method: row.method,
     enabled: row.enabled,
     status: row.status,
@@ -69,7 +57,7 @@ export function workloadView(row: MailboxWorkload) {
   };
 }
 
-const WORKLOAD_ORDER: Workload[] = [Workload.IncomingEmail, Workload.OutgoingEmail, Workload.Act];
+const order = (row: MailboxWorkload) => WORKLOAD_NAMES.indexOf(fromDbWorkload(row.workload));
 
 export function mailboxView(mailbox: Mailbox & { workloads?: MailboxWorkload[] }) {
   return {
@@ -83,9 +71,7 @@ export function mailboxView(mailbox: Mailbox & { workloads?: MailboxWorkload[] }
     graphUserId: mailbox.graphUserId,
     createdAt: iso(mailbox.createdAt),
     updatedAt: iso(mailbox.updatedAt),
-    workloads: [...(mailbox.workloads ?? [])]
-      .sort((a, b) => WORKLOAD_ORDER.indexOf(a.workload) - WORKLOAD_ORDER.indexOf(b.workload))
-      .map(workloadView),
+    workloads: [...(mailbox.workloads ?? [])].sort((a, b) => order(a) - order(b)).map(workloadView),
   };
 }
 
@@ -95,7 +81,7 @@ export function alertView(alert: Alert) {
     severity: alert.severity,
     code: alert.code,
     message: alert.message,
-    workload: alert.workload ? WORKLOAD_NAME[alert.workload] : null,
+    workload: alert.workload ? fromDbWorkload(alert.workload) : null,
     mailboxId: alert.mailboxId,
     profileId: alert.profileId,
     createdAt: iso(alert.createdAt),
@@ -107,7 +93,7 @@ export function alertView(alert: Alert) {
 export function runView(run: SyncRun) {
   return {
     id: run.id.toString(),
-    workload: WORKLOAD_NAME[run.workload],
+    workload: fromDbWorkload(run.workload),
     jobId: run.jobId,
     host: run.host,
     startedAt: iso(run.startedAt),

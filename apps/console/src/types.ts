@@ -11,7 +11,7 @@ export interface TestAndEnableResult {
   mailboxId: string;
   ok: boolean;
   checks: { name: string; ok: boolean; code?: string; message?: string }[];
-  workloads: Record<'incoming-email' | 'outgoing-email' | 'act', 'enabled' | 'failed' | 'not-configured'>;
+  workloads: Record<WorkloadName, 'enabled' | 'failed' | 'not-configured'>;
 }
 
 export interface ConsoleDeps {

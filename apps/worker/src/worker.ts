@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { WorkerEnv } from '@syncfleet/config';
-import { createRedis, workloadJobSchema, type WorkloadJob, type WorkloadName } from '@syncfleet/queues';
+import { createRedis, workloadJobSchema, type WorkloadJob } from '@syncfleet/queues';
+import { concurrencyVariable, type ConcurrencyVariable } from '@syncfleet/workloads';
 import {
   runWorkloadJob,
   toDbWorkload,
@@ -14,28 +15,13 @@ export interface FleetWorker {
   close(graceMs: number): Promise<void>;
 }
 
-const CONCURRENCY = {
-  'incoming-email': 'WORKER_CONCURRENCY_INCOMING',
-  'outgoing-email': 'WORKER_CONCURRENCY_OUTGOING',
-  act: 'WORKER_CONCURRENCY_ACT',
-} as const satisfies Record<WorkloadName, keyof WorkerEnv>;
-
 /**
  * Consumes the queues named in WORKLOADS. Each job is parsed against the catalog's schema before
  * the engine sees it. A killed replica's jobs come back through BullMQ's stalled-job check once
  * their lock (LOCK_DURATION_MS) expires; its claims in PostgreSQL expire on the same clock.
  */
 export function startWorkers(
-  env: Pick<
-    WorkerEnv,
-    | 'WORKLOADS'
-    | 'REDIS_URL'
-    | 'QUEUE_PREFIX'
-    | 'LOCK_DURATION_MS'
-    | 'WORKER_CONCURRENCY_INCOMING'
-    | 'WORKER_CONCURRENCY_OUTGOING'
-    | 'WORKER_CONCURRENCY_ACT'
-  >,
+  env: Pick<WorkerEnv, 'WORKLOADS' | 'REDIS_URL' | 'QUEUE_PREFIX' | 'LOCK_DURATION_MS' | ConcurrencyVariable>,
   res: EngineResources,
   handlers: WorkloadHandlers,
 ): FleetWorker {
@@ -57,7 +43,7 @@ export function startWorkers(
       {
         connection: createRedis(env.REDIS_URL),
         prefix: env.QUEUE_PREFIX,
-        concurrency: env[CONCURRENCY[name]],
+        concurrency: env[concurrencyVariable(name)],
         lockDuration: env.LOCK_DURATION_MS,
         stalledInterval: Math.max(1000, Math.floor(env.LOCK_DURATION_MS / 2)),
         // A stalled job (its worker died) is safe to run again: the claim in PostgreSQL decides

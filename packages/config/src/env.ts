@@ -2,10 +2,35 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { incomingEnvSchema } from './incoming-env';
 import { outgoingEnvSchema } from './outgoing-env';
+import {
+  cadenceVariables,
+  concurrencyVariable,
+  WORKLOAD_DEFINITIONS,
+  WORKLOAD_NAMES,
+  type CadenceVariable,
+  type ConcurrencyVariable,
+  type WorkloadName,
+} from '@syncfleet/workloads';
 import { bool, int, parseWith, urlWithProtocol, type EnvSource } from './parse';
 
-export const WORKLOADS = ['incoming-email', 'outgoing-email', 'act'] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
+export type { WorkloadName };
+
+type IntSetting = z.ZodDefault<ReturnType<typeof int>>;
+
+/** `<SUFFIX>_INTERVAL_SEC` (or MIN/MAX for adaptive cadences) of every workload, from its definition. */
+const cadenceShape = Object.fromEntries(
+  WORKLOAD_NAMES.flatMap((name) =>
+    cadenceVariables(name).map(({ variable, defaultSec }) => [variable, int(0).default(defaultSec)]),
+  ),
+) as Record<CadenceVariable, IntSetting>;
+
+/** `WORKER_CONCURRENCY_<SUFFIX>` of every workload, from its definition. */
+const concurrencyShape = Object.fromEntries(
+  WORKLOAD_NAMES.map((name) => [
+    concurrencyVariable(name),
+    int(1, 1000).default(WORKLOAD_DEFINITIONS[name].defaultConcurrency),
+  ]),
+) as Record<ConcurrencyVariable, IntSetting>;
 
 const secretKey = z
   .string()
@@ -45,27 +70,25 @@ export const schedulingEnvSchema = z.object({
   SCHEDULER_BATCH_SIZE: int(1, 10_000).default(1_000),
   /** A due workload queued this long ago is queued again (its job may have been lost). */
   SCHEDULER_REQUEUE_AFTER_SEC: int(1).default(60),
-  INCOMING_INTERVAL_SEC: int(0).default(300),
-  OUTGOING_INTERVAL_SEC: int(0).default(300),
-  ACT_MIN_INTERVAL_SEC: int(0).default(300),
-  ACT_MAX_INTERVAL_SEC: int(0).default(720),
-  ACT_MAX_INTERVAL_WITH_INCOMING_SEC: int(0).default(900),
+  ...cadenceShape,
   TRANSIENT_RETRY_DELAY_SEC: int(0).default(300),
   TRANSIENT_MAX_RETRIES: int(0, 1000).default(10),
   CYCLE_BUDGET_MS: int(100).default(120_000),
+  /**
+   * How long a cycle's claim (and its BullMQ job lock) lives without renewal: a killed worker's
+   * mailbox is free again after it.
+   */
+  LOCK_DURATION_MS: int(1000).default(60_000),
   SYNC_RUN_RETENTION_DAYS: int(1).default(30),
 });
 
 export const workerEnvSchema = z.object({
   WORKLOADS: z
     .string()
-    .default(WORKLOADS.join(','))
+    .default(WORKLOAD_NAMES.join(','))
     .transform((v) => [...new Set(v.split(',').map((s) => s.trim()))])
-    .pipe(z.array(z.enum(WORKLOADS)).min(1)),
-  WORKER_CONCURRENCY_INCOMING: int(1, 1000).default(20),
-  WORKER_CONCURRENCY_OUTGOING: int(1, 1000).default(20),
-  WORKER_CONCURRENCY_ACT: int(1, 1000).default(20),
-  LOCK_DURATION_MS: int(1000).default(60_000),
+    .pipe(z.array(z.enum(WORKLOAD_NAMES)).min(1)),
+  ...concurrencyShape,
   SHUTDOWN_GRACE_MS: int(0).default(30_000),
   /** How long a connection-slot lease lives without renewal (a killed replica's slots come back). */
   SLOT_LEASE_MS: int(500).default(30_000),
@@ -83,7 +106,7 @@ const HINTS: Record<string, string> = {
   SECRET_KEYS:
     'Generate one with: echo "k1:$(openssl rand -base64 32)". To rotate, put the new key first and keep the old ones after it.',
   ADMIN_TOKEN: 'Generate one with: openssl rand -hex 24',
-  WORKLOADS: `Comma-separated list of: ${WORKLOADS.join(', ')}`,
+  WORKLOADS: `Comma-separated list of: ${WORKLOAD_NAMES.join(', ')}`,
 };
 
 export const schedulerEnvSchema = baseEnvSchema.extend(schedulingEnvSchema.shape);

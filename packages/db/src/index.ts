@@ -9,3 +9,4 @@ export {
 export { ensureDatabase, dropDatabase, databaseName, withDatabase, redactUrl } from './database';
 export * from './generated/prisma/client';
 export { checkPostgres } from './preflight';
+export { toDbWorkload, fromDbWorkload } from './workloads';

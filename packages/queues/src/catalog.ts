@@ -1,8 +1,8 @@
+import { WORKLOAD_DEFINITIONS, WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
-export const WORKLOAD_NAMES = ['incoming-email', 'outgoing-email', 'act'] as const;
-export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+export { WORKLOAD_NAMES, type WorkloadName };
 
 /** Every workload job carries the same payload: which mailbox, and when it became due. */
 export const workloadJobSchema = z.object({
@@ -25,23 +25,16 @@ export interface QueueDefinition {
  * error policy (packages/sync) reschedules in PostgreSQL, which survives a Redis loss, so a job is
  * attempted once and removed when done — freeing its deterministic id for the next cycle.
  */
-export const QUEUE_CATALOG: Record<WorkloadName, QueueDefinition> = {
-  'incoming-email': {
-    name: 'incoming-email',
-    description: 'Inbox and tracked folders: promote received mail',
-    jobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
-  },
-  'outgoing-email': {
-    name: 'outgoing-email',
-    description: 'Send emails waiting in Pending Send',
-    jobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
-  },
-  act: {
-    name: 'act',
-    description: 'Appointments, contacts and tasks, both ways',
-    jobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
-  },
-};
+export const QUEUE_CATALOG = Object.fromEntries(
+  WORKLOAD_NAMES.map((name) => [
+    name,
+    {
+      name,
+      description: WORKLOAD_DEFINITIONS[name].description,
+      jobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
+    },
+  ]),
+) as { [W in WorkloadName]: QueueDefinition & { name: W } };
 
 /**
  * One job per due instance of a (mailbox, workload): BullMQ ignores an add whose id already exists,

@@ -4,6 +4,7 @@
  * Prints messages promoted per second, Graph requests per message, and the simulator's early
  * requests (requests made before a Retry-After elapsed: must be 0).
  */
+import { incomingEnvSchema, parseEnv } from '@syncfleet/config';
 import { createPrisma, dropDatabase, migrate, withDatabase } from '@syncfleet/db';
 import { createRedis } from '@syncfleet/queues';
 import { createFleetFixture } from '../src/testing/fleet-fixture';
@@ -30,7 +31,10 @@ async function main(): Promise<void> {
     settings: { cycleBudgetMs: 120_000 },
   });
   // Production defaults (page size 50, 2,000 items per cycle), every message promoted.
-  const settings = { ...incomingSettingsFromEnv({}), defaultFilter: 'All' as const };
+  const settings = {
+    ...incomingSettingsFromEnv(parseEnv(incomingEnvSchema, {})),
+    defaultFilter: 'All' as const,
+  };
   try {
     const seeding = Date.now();
     const perMailbox = Math.ceil(MESSAGES / MAILBOXES);

@@ -11,7 +11,7 @@ import type { WorkloadHandlers } from '../src/engine/types';
 import { createProbeHandlers } from '../src/probe/probe-handlers';
 import { createOutgoingEmailHandler } from '../src/outgoing-email/processor';
 import { TEST_SETTINGS, newEmail } from '../src/outgoing-email/test-support';
-import { testEngineResources } from '../src/testing/engine-resources';
+import { FAST_SETTINGS, testEngineResources } from '../src/testing/engine-resources';
 import { createFleetFixture } from '../src/testing/fleet-fixture';
 
 const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 10);
@@ -32,7 +32,10 @@ async function scenario(latencyMs: number) {
     prisma: db.prisma,
     redis: redis.redis,
     prefix: redis.prefix,
-    settings: { outgoingIntervalSec: 0, cycleBudgetMs: 120_000 },
+    settings: {
+      cadence: { ...FAST_SETTINGS.cadence, 'outgoing-email': { kind: 'fixed', intervalSec: 0 } },
+      cycleBudgetMs: 120_000,
+    },
   });
   const handlers: WorkloadHandlers = {
     ...createProbeHandlers(),

@@ -4,14 +4,14 @@ import { createIncomingEmailHandler, incomingSettingsFromEnv } from './incoming-
 import { createOutgoingEmailHandler, outgoingSettingsFromConfig } from './outgoing-email';
 import { createProbeHandlers } from './probe/probe-handlers';
 
-/** The parts of the worker's configuration the handlers read. */
-export type HandlersConfig = Partial<WorkerEnv>;
+/** The worker's parsed configuration: the handlers read their settings from it (defaults live in the schema). */
+export type HandlersConfig = WorkerEnv;
 
 /**
  * The handler registry every worker runs: one handler per workload (a missing one fails to compile).
  * Workloads whose full handler has not landed yet run the mailbox probe.
  */
-export function createWorkloadHandlers(config: HandlersConfig = {}): WorkloadHandlers {
+export function createWorkloadHandlers(config: HandlersConfig): WorkloadHandlers {
   const probes = createProbeHandlers();
   return {
     'incoming-email': createIncomingEmailHandler(incomingSettingsFromEnv(config)),

@@ -9,7 +9,7 @@ export {
 export { createEngineResources, settingsFromEnv, logNotifier, type EngineWiring } from './engine/resources';
 export { consequenceOf, type Consequence } from './engine/policy';
 export { nextRunAt } from './engine/schedule';
-export { toDbWorkload, fromDbWorkload } from './engine/workloads';
-export { createProbeHandlers, userPath, WORKLOAD_PROBES } from './probe/probe-handlers';
+export { toDbWorkload, fromDbWorkload } from '@syncfleet/db';
+export { createProbeHandlers, userPath } from './probe/probe-handlers';
 export { createWorkloadHandlers, type HandlersConfig } from './handlers';
 export * from './outgoing-email';

@@ -7,7 +7,6 @@
  * counter past 999 simply grows, so a token is always `prefix:` followed by digits.
  */
 
-export const DEFAULT_TRACKING_TOKEN_PREFIX = 'CRM';
 export const USER_NUMBER_DIGITS = 4;
 export const COUNTER_MIN_DIGITS = 3;
 /** Exchange keeps subjects up to 255 characters (SSS-NOTES "Outgoing email"). */
@@ -49,10 +48,7 @@ function tokenPattern(prefix: string): RegExp {
  * The first tracking token in a subject, in canonical form (`CRM:0001001`), or null.
  * The prefix match is case-insensitive: some clients upper/lower-case reply subjects.
  */
-export function findTrackingToken(
-  subject: string | null | undefined,
-  prefix: string = DEFAULT_TRACKING_TOKEN_PREFIX,
-): string | null {
+export function findTrackingToken(subject: string | null | undefined, prefix: string): string | null {
   if (!subject) return null;
   const match = tokenPattern(prefix).exec(subject);
   return match ? `${prefix}:${match[1]}` : null;

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { AlertSeverity, ApprovalState } from '@syncfleet/db';
-import { WORKLOAD_NAMES } from '@syncfleet/queues';
+import { AlertSeverity, ApprovalState, toDbWorkload } from '@syncfleet/db';
+import { WORKLOAD_NAMES } from '@syncfleet/workloads';
 import { notFound, parse } from '../errors';
 import { disableSchema, uuidParam } from '../schemas';
-import { WORKLOAD_ENUM, mailboxView } from '../serialize';
+import { mailboxView } from '../serialize';
 import type { RouteDeps } from '../types';
 
 /** Approve / reject the email address, Test & Enable, disable. */
@@ -83,7 +83,7 @@ export function mailboxActionRoutes(app: FastifyInstance, deps: RouteDeps): void
     const mailbox = await requireMailbox(id);
     const updated = await prisma.$transaction(async (tx) => {
       await tx.mailboxWorkload.updateMany({
-        where: { mailboxId: id, workload: { in: workloads.map((w) => WORKLOAD_ENUM[w]) } },
+        where: { mailboxId: id, workload: { in: workloads.map(toDbWorkload) } },
         data: { enabled: false },
       });
       await tx.alert.create({

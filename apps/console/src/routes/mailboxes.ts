@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { SyncMethod, WorkloadStatus } from '@syncfleet/db';
+import { SyncMethod, toDbWorkload, WorkloadStatus } from '@syncfleet/db';
 import type { Prisma } from '@syncfleet/db';
-import { WORKLOAD_NAMES } from '@syncfleet/queues';
+import { WORKLOAD_NAMES } from '@syncfleet/workloads';
 import { conflict, notFound, parse, validationError } from '../errors';
 import { claimOwner } from '../owner-mapping';
 import { mailboxCreateSchema, mailboxListQuery, mailboxUpdateSchema, toDate, uuidParam } from '../schemas';
-import { WORKLOAD_ENUM, mailboxView } from '../serialize';
+import { mailboxView } from '../serialize';
 import type { RouteDeps } from '../types';
 
 /** Mailboxes: CRUD, with the 1:1 owner mapping enforced (see owner-mapping.ts). */
@@ -45,7 +45,7 @@ export function mailboxRoutes(app: FastifyInstance, deps: RouteDeps): void {
           workloads: {
             // All three rows always exist; none is enabled before Test & Enable.
             create: WORKLOAD_NAMES.map((name) => ({
-              workload: WORKLOAD_ENUM[name],
+              workload: toDbWorkload(name),
               method: input.workloads?.[name]?.method ?? SyncMethod.None,
               enabled: false,
               status: WorkloadStatus.NotRun,
@@ -113,7 +113,7 @@ export function mailboxRoutes(app: FastifyInstance, deps: RouteDeps): void {
         const method = input.workloads?.[name]?.method;
         if (!method) continue;
         await tx.mailboxWorkload.update({
-          where: { mailboxId_workload: { mailboxId: id, workload: WORKLOAD_ENUM[name] } },
+          where: { mailboxId_workload: { mailboxId: id, workload: toDbWorkload(name) } },
           // Switching to server-side sync needs Test & Enable; switching to None stops it now.
           data: method === SyncMethod.None ? { method, enabled: false } : { method },
         });

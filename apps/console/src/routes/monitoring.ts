@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { WORKLOAD_NAMES } from '@syncfleet/queues';
+import { WORKLOAD_NAMES } from '@syncfleet/workloads';
 import { detailsFileName, loadMailboxDetails, renderDetailsText } from '../details';
 import { parse } from '../errors';
 import { detailsQuery, uuidParam } from '../schemas';

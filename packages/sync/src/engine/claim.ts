@@ -1,7 +1,7 @@
 import { Prisma, type MailboxWorkload } from '@syncfleet/db';
 import type { WorkloadName } from '@syncfleet/queues';
 import type { EngineResources } from './types';
-import { toDbWorkload } from './workloads';
+import { toDbWorkload } from '@syncfleet/db';
 
 export interface Claim {
   mailboxId: string;

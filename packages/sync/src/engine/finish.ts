@@ -5,7 +5,7 @@ import { whileClaimed, type Claim } from './claim';
 import { consequenceOf } from './policy';
 import { nextRunAt } from './schedule';
 import type { CycleResult, EngineResources, MailboxWithProfile } from './types';
-import { toDbWorkload } from './workloads';
+import { toDbWorkload } from '@syncfleet/db';
 
 interface Timing {
   startedAt: Date;

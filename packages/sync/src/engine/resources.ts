@@ -4,20 +4,21 @@ import type { Db } from '@syncfleet/db';
 import { createDispatcher, GraphClients, type TransportHooks } from '@syncfleet/graph';
 import { RedisSlotLimiter } from '@syncfleet/queues';
 import type { Logger } from '@syncfleet/telemetry';
+import { cadenceFromEnv, WORKLOAD_NAMES, type Cadence, type WorkloadName } from '@syncfleet/workloads';
 import type { Redis } from 'ioredis';
 import type { EngineResources, EngineSettings, OwnerNotifier } from './types';
 
-export function settingsFromEnv(env: SchedulingEnv & { LOCK_DURATION_MS?: number }): EngineSettings {
+/** The engine's settings from the parsed environment (defaults live in the schema only). */
+export function settingsFromEnv(env: SchedulingEnv): EngineSettings {
   return {
-    incomingIntervalSec: env.INCOMING_INTERVAL_SEC,
-    outgoingIntervalSec: env.OUTGOING_INTERVAL_SEC,
-    actMinIntervalSec: env.ACT_MIN_INTERVAL_SEC,
-    actMaxIntervalSec: env.ACT_MAX_INTERVAL_SEC,
-    actMaxIntervalWithIncomingSec: env.ACT_MAX_INTERVAL_WITH_INCOMING_SEC,
+    cadence: Object.fromEntries(WORKLOAD_NAMES.map((name) => [name, cadenceFromEnv(name, env)])) as Record<
+      WorkloadName,
+      Cadence
+    >,
     transientRetryDelaySec: env.TRANSIENT_RETRY_DELAY_SEC,
     transientMaxRetries: env.TRANSIENT_MAX_RETRIES,
     cycleBudgetMs: env.CYCLE_BUDGET_MS,
-    claimLeaseMs: env.LOCK_DURATION_MS ?? 60_000,
+    claimLeaseMs: env.LOCK_DURATION_MS,
   };
 }
 

@@ -3,7 +3,7 @@ import type { WorkloadJob } from '@syncfleet/queues';
 import { claimWorkload, renewClaim } from './claim';
 import { finishFailure, finishSuccess } from './finish';
 import type { EngineResources, WorkloadHandlers } from './types';
-import { toDbWorkload } from './workloads';
+import { toDbWorkload } from '@syncfleet/db';
 
 export type JobOutcome = 'success' | 'yielded' | 'failure' | 'skipped' | 'lost-claim';
 

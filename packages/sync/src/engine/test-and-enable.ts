@@ -1,10 +1,9 @@
-import { AlertSeverity, SyncMethod } from '@syncfleet/db';
+import { AlertSeverity, fromDbWorkload, SyncMethod, toDbWorkload } from '@syncfleet/db';
 import { classifyError, SyncError, type MailboxGraph } from '@syncfleet/graph';
-import { WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/queues';
-import { userPath, WORKLOAD_PROBES } from '../probe/probe-handlers';
+import { WORKLOAD_DEFINITIONS, WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
+import { userPath } from '../probe/probe-handlers';
 import { notifyOwner, raiseAlert } from './alerts';
 import type { EngineResources } from './types';
-import { fromDbWorkload, toDbWorkload } from './workloads';
 
 export interface TestAndEnableCheck {
   name: string;
@@ -108,7 +107,9 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
   }
   for (const workload of failure ? [] : configured) {
     try {
-      await graph!.api(WORKLOAD_PROBES[workload](userPath({ graphUserId, address: mailbox.address }))).get();
+      await graph!
+        .api(WORKLOAD_DEFINITIONS[workload].probe(userPath({ graphUserId, address: mailbox.address })))
+        .get();
       workloads[workload] = 'enabled';
       checks.push({ name: workload, ok: true });
     } catch (error) {

@@ -1,18 +1,15 @@
 import type { SecretBox } from '@syncfleet/config';
 import type { Db, EmailServerProfile, Mailbox, Prisma } from '@syncfleet/db';
 import type { GraphClients, MailboxGraph } from '@syncfleet/graph';
-import type { WorkloadName } from '@syncfleet/queues';
+import type { Cadence, WorkloadName } from '@syncfleet/workloads';
 import type { Logger } from '@syncfleet/telemetry';
 
 export type Clock = () => Date;
 
 /** The scheduling and error-policy settings (SSS-NOTES "Scheduling" and "Errors"). */
 export interface EngineSettings {
-  incomingIntervalSec: number;
-  outgoingIntervalSec: number;
-  actMinIntervalSec: number;
-  actMaxIntervalSec: number;
-  actMaxIntervalWithIncomingSec: number;
+  /** Each workload's cadence (packages/workloads, overridden by its `*_INTERVAL_SEC` variables). */
+  cadence: Record<WorkloadName, Cadence>;
   transientRetryDelaySec: number;
   transientMaxRetries: number;
   cycleBudgetMs: number;

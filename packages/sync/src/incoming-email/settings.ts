@@ -1,4 +1,4 @@
-import { incomingEnvSchema, type IncomingEnv, type WorkerEnv } from '@syncfleet/config';
+import type { IncomingEnv } from '@syncfleet/config';
 import type { IncomingFilter } from '@syncfleet/db';
 
 /** The incoming workload's settings (packages/config incoming-env.ts, README "Incoming email"). */
@@ -11,23 +11,14 @@ export interface IncomingSettings {
   smartMatching: boolean;
 }
 
-export function incomingSettingsFromEnv(env: Partial<WorkerEnv> = {}): IncomingSettings {
-  const e: IncomingEnv = { ...incomingEnvSchema.parse({}), ...definedOnly(env) };
+/** From the parsed environment: every default lives in the schema (packages/config incoming-env.ts). */
+export function incomingSettingsFromEnv(env: IncomingEnv): IncomingSettings {
   return {
-    defaultFilter: e.INCOMING_DEFAULT_FILTER,
-    maxItemsPerCycle: e.INCOMING_MAX_ITEMS_PER_CYCLE,
-    pageSize: e.INCOMING_PAGE_SIZE,
-    attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
-    trackingTokenPrefix: e.TRACKING_TOKEN_PREFIX,
-    smartMatching: e.SMART_MATCHING,
+    defaultFilter: env.INCOMING_DEFAULT_FILTER,
+    maxItemsPerCycle: env.INCOMING_MAX_ITEMS_PER_CYCLE,
+    pageSize: env.INCOMING_PAGE_SIZE,
+    attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES,
+    trackingTokenPrefix: env.TRACKING_TOKEN_PREFIX,
+    smartMatching: env.SMART_MATCHING,
   };
-}
-
-function definedOnly(env: Partial<WorkerEnv>): Partial<IncomingEnv> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(incomingEnvSchema.shape)) {
-    const value = (env as Record<string, unknown>)[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out as Partial<IncomingEnv>;
 }

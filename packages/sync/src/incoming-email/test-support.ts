@@ -1,3 +1,4 @@
+import { incomingEnvSchema, parseEnv } from '@syncfleet/config';
 import type { Db } from '@syncfleet/db';
 import { createLogger } from '@syncfleet/telemetry';
 import type { CycleResult, EngineResources } from '../engine/types';
@@ -6,7 +7,7 @@ import { incomingSettingsFromEnv, type IncomingSettings } from './settings';
 
 /** Test settings: small pages so paging is exercised, everything promoted unless a test says otherwise. */
 export const TEST_SETTINGS: IncomingSettings = {
-  ...incomingSettingsFromEnv({}),
+  ...incomingSettingsFromEnv(parseEnv(incomingEnvSchema, {})),
   defaultFilter: 'All',
   pageSize: 7,
 };

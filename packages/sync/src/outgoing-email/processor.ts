@@ -2,7 +2,6 @@ import type { OutgoingCrashPoint } from '@syncfleet/config';
 import { EmailDirection, EmailStatus } from '@syncfleet/db';
 import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
 import type { HandlersConfig } from '../handlers';
-import { DEFAULT_TRACKING_TOKEN_PREFIX } from '../tracking-token';
 import { sendOne, type SendSettings } from './send-one';
 
 export interface OutgoingSettings extends SendSettings {
@@ -17,11 +16,11 @@ const DEADLINE_MARGIN_MS = 2_000;
 export function outgoingSettingsFromConfig(config: HandlersConfig): OutgoingSettings {
   const crashAt = config.NODE_ENV === 'test' ? config.OUTGOING_TEST_CRASH_AT : undefined;
   return {
-    maxPerCycle: config.OUTGOING_MAX_PER_CYCLE ?? 20,
-    sendRatePerMinute: config.OUTGOING_SEND_RATE_PER_MINUTE ?? 30,
-    trackingTokenEnabled: config.TRACKING_TOKEN_ENABLED ?? true,
-    trackingTokenPrefix: config.TRACKING_TOKEN_PREFIX ?? DEFAULT_TRACKING_TOKEN_PREFIX,
-    maxAttempts: (config.TRANSIENT_MAX_RETRIES ?? 10) + 1,
+    maxPerCycle: config.OUTGOING_MAX_PER_CYCLE,
+    sendRatePerMinute: config.OUTGOING_SEND_RATE_PER_MINUTE,
+    trackingTokenEnabled: config.TRACKING_TOKEN_ENABLED,
+    trackingTokenPrefix: config.TRACKING_TOKEN_PREFIX,
+    maxAttempts: config.TRANSIENT_MAX_RETRIES + 1,
     crash: crashAt ? processCrash(crashAt) : undefined,
   };
 }

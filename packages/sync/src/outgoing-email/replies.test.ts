@@ -1,3 +1,4 @@
+import { incomingEnvSchema, parseEnv } from '@syncfleet/config';
 import type { TestDatabase } from '@syncfleet/testing';
 import type { EngineResources } from '../engine/types';
 import { createIncomingEmailHandler, incomingSettingsFromEnv } from '../incoming-email';
@@ -24,7 +25,9 @@ beforeAll(() => {
 });
 
 const outgoing = createOutgoingEmailHandler(TEST_SETTINGS);
-const incoming = createIncomingEmailHandler(incomingSettingsFromEnv({ TRACKING_TOKEN_PREFIX: 'CRM' }));
+const incoming = createIncomingEmailHandler(
+  incomingSettingsFromEnv(parseEnv(incomingEnvSchema, { TRACKING_TOKEN_PREFIX: 'CRM' })),
+);
 
 async function send(mailboxIndex: number, regardingId: string) {
   const mb = fx.mailboxes[mailboxIndex]!;

@@ -1,17 +1,10 @@
-import type { WorkloadName } from '@syncfleet/queues';
+import { WORKLOAD_DEFINITIONS, type WorkloadName } from '@syncfleet/workloads';
 import type { CycleContext, CycleResult, WorkloadHandler, WorkloadHandlers } from '../engine/types';
 
 /** Graph path of a mailbox's user: the id learned at Test & Enable, else the SMTP address (UPN). */
 export function userPath(mailbox: { graphUserId: string | null; address: string }): string {
   return `/users/${encodeURIComponent(mailbox.graphUserId ?? mailbox.address)}`;
 }
-
-/** The Graph resource each workload reads first; Test & Enable checks the same rights. */
-export const WORKLOAD_PROBES: Record<WorkloadName, (userPath: string) => string> = {
-  'incoming-email': (u) => `${u}/mailFolders/inbox?$select=id,totalItemCount,unreadItemCount`,
-  'outgoing-email': (u) => `${u}/mailFolders/drafts?$select=id,totalItemCount`,
-  act: (u) => `${u}/events?$top=1&$select=id`,
-};
 
 /**
  * Mailbox probe: one real Graph read per cycle, through the same slots, throttling and error policy
@@ -24,7 +17,7 @@ function probe<W extends WorkloadName>(workload: W): WorkloadHandler & { workloa
     workload,
     async run(context: CycleContext): Promise<CycleResult> {
       const seen = (await context.graph
-        .api(WORKLOAD_PROBES[workload](userPath(context.mailbox)))
+        .api(WORKLOAD_DEFINITIONS[workload].probe(userPath(context.mailbox)))
         .get()) as Record<string, unknown>;
       const observation = {
         probedAt: context.clock().toISOString(),

@@ -2,21 +2,25 @@ import type { Writable } from 'node:stream';
 import type { Db } from '@syncfleet/db';
 import { createLogger } from '@syncfleet/telemetry';
 import type { Redis } from 'ioredis';
-import { createEngineResources } from '../engine/resources';
+import { parseEnv, schedulingEnvSchema } from '@syncfleet/config';
+import { createEngineResources, settingsFromEnv } from '../engine/resources';
 import type { EngineResources, EngineSettings } from '../engine/types';
 import type { FleetFixture } from './fleet-fixture';
 
-export const FAST_SETTINGS: EngineSettings = {
-  incomingIntervalSec: 1,
-  outgoingIntervalSec: 1,
-  actMinIntervalSec: 1,
-  actMaxIntervalSec: 2,
-  actMaxIntervalWithIncomingSec: 3,
-  transientRetryDelaySec: 0,
-  transientMaxRetries: 2,
-  cycleBudgetMs: 10_000,
-  claimLeaseMs: 5_000,
-};
+/** Short cadences for tests, parsed by the same schema as production's environment. */
+export const FAST_SETTINGS: EngineSettings = settingsFromEnv(
+  parseEnv(schedulingEnvSchema, {
+    INCOMING_INTERVAL_SEC: '1',
+    OUTGOING_INTERVAL_SEC: '1',
+    ACT_MIN_INTERVAL_SEC: '1',
+    ACT_MAX_INTERVAL_SEC: '2',
+    ACT_MAX_INTERVAL_WITH_INCOMING_SEC: '3',
+    TRANSIENT_RETRY_DELAY_SEC: '0',
+    TRANSIENT_MAX_RETRIES: '2',
+    CYCLE_BUDGET_MS: '10000',
+    LOCK_DURATION_MS: '5000',
+  }),
+);
 
 /** Engine resources for in-process tests, trusting the fixture simulator's CA. */
 export function testEngineResources(

@@ -5,7 +5,7 @@ import { startSimulator, type RunningSimulator, type SimConfig } from '@syncflee
 import { generateSecretKey, SecretBox } from '@syncfleet/config';
 import { SyncMethod, Workload, type Db } from '@syncfleet/db';
 import type { WorkloadName } from '@syncfleet/queues';
-import { toDbWorkload } from '../engine/workloads';
+import { toDbWorkload } from '@syncfleet/db';
 
 export interface FleetFixture {
   sim: RunningSimulator;
