@@ -4,7 +4,7 @@ import {
   type WorkloadDbEnum,
   type WorkloadName,
 } from '@syncfleet/workloads';
-import { Workload } from './generated/prisma/client';
+import type { Workload } from './generated/prisma/client';
 
 // The `Workload` enum of prisma/schema.prisma must hold exactly the defined workloads: a workload
 // defined without its enum value (or the reverse) fails to compile here.
