@@ -1,5 +1,4 @@
-import type { Db } from '@syncfleet/db';
-import { Prisma } from '@syncfleet/db';
+import { Prisma, sqlClientOf, type Db, type SqlClient } from '@syncfleet/db';
 import {
   enqueueWorkloads,
   WORKLOAD_NAMES,
@@ -7,7 +6,7 @@ import {
   type WorkloadName,
   type WorkloadQueues,
 } from '@syncfleet/queues';
-import type { Clock } from '@syncfleet/sync';
+import { claimable, type Clock } from '@syncfleet/sync';
 import { pruneSyncRuns } from './retention';
 import type { Logger } from '@syncfleet/telemetry';
 import type { Redis } from 'ioredis';
@@ -51,24 +50,24 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
   const now = deps.clock();
   const markerKey = `${deps.queuePrefix}:scheduler:marker`;
   const fullSweep = (await deps.redis.exists(markerKey)) === 0;
-  const workloads = (deps.workloads ?? WORKLOAD_NAMES).map((w) => Prisma.sql`${w}::"Workload"`);
+  const workloads = [...(deps.workloads ?? WORKLOAD_NAMES)];
+  const sql = sqlClientOf(deps.prisma);
   let enqueued = 0;
   let oldestDueAt: Date | null = null;
   for (;;) {
     // No cursor needed: every batch marks its rows queued at `now`, which the next batch excludes
     // (and which guarantees progress). Oldest due first.
-    const rows: DueRow[] = await deps.prisma.$queryRaw<DueRow[]>(Prisma.sql`
-      SELECT w."mailboxId", w."workload", w."nextDueAt"
+    const rows = await sql.query<DueRow>(
+      Prisma.sql`
+      SELECT w."mailboxId", w."workload"::text AS "workload", w."nextDueAt"
       FROM "MailboxWorkload" w JOIN "Mailbox" m ON m.id = w."mailboxId"
-      WHERE w.enabled AND w.method = 'ServerSideSync' AND m."approvalState" = 'Approved'
-        AND w."workload" IN (${Prisma.join(workloads)})
-        AND w."nextDueAt" <= ${now}
-        AND (w."postponedUntil" IS NULL OR w."postponedUntil" <= ${now})
-        AND (w."processingState" = 'Idle' OR w."processingLeaseUntil" < ${now})
-        AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < ${now})
+      WHERE w."workload" = ANY(${workloads}::"Workload"[]) AND ${claimable(now)}
+        AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < ${now}::timestamp)
         ${fullSweep ? Prisma.empty : notQueuedSince(now, deps.requeueAfterMs)}
       ORDER BY w."nextDueAt"
-      LIMIT ${deps.batchSize}`);
+      LIMIT ${deps.batchSize}::int`,
+      { prepare: true },
+    );
     if (!rows.length) break;
     const jobs: WorkloadJob[] = rows.map((r) => ({
       mailboxId: r.mailboxId,
@@ -76,7 +75,7 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
       dueAt: r.nextDueAt.toISOString(),
     }));
     await enqueueWorkloads(deps.queues, jobs);
-    await markEnqueued(deps.prisma, rows, now);
+    await markEnqueued(sql, rows, now);
     enqueued += rows.length;
     for (const r of rows) if (!oldestDueAt || r.nextDueAt < oldestDueAt) oldestDueAt = r.nextDueAt;
     if (rows.length < deps.batchSize) break;
@@ -95,15 +94,19 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
  */
 function notQueuedSince(now: Date, requeueAfterMs: number): Prisma.Sql {
   const stale = new Date(now.getTime() - requeueAfterMs);
-  return Prisma.sql`AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < w."nextDueAt" OR w."enqueuedAt" < ${stale}
-    OR (w."processingState" = 'Processing' AND w."processingLeaseUntil" < ${now}))`;
+  return Prisma.sql`AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < w."nextDueAt" OR w."enqueuedAt" < ${stale}::timestamp
+    OR (w."processingState" = 'Processing' AND w."processingLeaseUntil" < ${now}::timestamp))`;
 }
 
-async function markEnqueued(prisma: Db, rows: DueRow[], now: Date): Promise<void> {
-  const keys = rows.map((r) => Prisma.sql`(${r.mailboxId}::uuid, ${r.workload}::"Workload")`);
-  await prisma.$executeRaw(Prisma.sql`
-    UPDATE "MailboxWorkload" SET "enqueuedAt" = ${now}
-    WHERE ("mailboxId", "workload") IN (${Prisma.join(keys)})`);
+/** One statement for a whole batch, its shape independent of the batch size (so it is prepared once). */
+async function markEnqueued(sql: SqlClient, rows: DueRow[], now: Date): Promise<void> {
+  await sql.query(
+    Prisma.sql`
+    UPDATE "MailboxWorkload" w SET "enqueuedAt" = ${now}::timestamp
+    FROM unnest(${rows.map((r) => r.mailboxId)}::uuid[], ${rows.map((r) => r.workload)}::"Workload"[]) AS k(id, workload)
+    WHERE w."mailboxId" = k.id AND w."workload" = k.workload`,
+    { prepare: true },
+  );
 }
 
 export interface SchedulerLoop {

@@ -10,3 +10,5 @@ export { ensureDatabase, dropDatabase, databaseName, withDatabase, redactUrl } f
 export * from './generated/prisma/client';
 export { checkPostgres } from './preflight';
 export { toDbWorkload, fromDbWorkload } from './workloads';
+export { sqlClientOf } from './client';
+export { rowDecoder, parseUtcTimestamp, type SqlClient } from './sql';

@@ -13,3 +13,4 @@ export { toDbWorkload, fromDbWorkload } from '@syncfleet/db';
 export { createProbeHandlers, userPath } from './probe/probe-handlers';
 export { createWorkloadHandlers, type HandlersConfig } from './handlers';
 export * from './outgoing-email';
+export { claimable } from './engine/claimable';

@@ -1,7 +1,14 @@
-import { Prisma, type MailboxWorkload } from '@syncfleet/db';
-import type { WorkloadName } from '@syncfleet/queues';
-import type { EngineResources } from './types';
-import { toDbWorkload } from '@syncfleet/db';
+import {
+  Prisma,
+  rowDecoder,
+  toDbWorkload,
+  type EmailServerProfile,
+  type Mailbox,
+  type MailboxWorkload,
+} from '@syncfleet/db';
+import type { WorkloadName } from '@syncfleet/workloads';
+import { claimable } from './claimable';
+import type { EngineResources, MailboxWithProfile, WorkloadHandler } from './types';
 
 export interface Claim {
   mailboxId: string;
@@ -11,34 +18,86 @@ export interface Claim {
   row: MailboxWorkload;
 }
 
+export interface ClaimedCycle {
+  claim: Claim;
+  mailbox: MailboxWithProfile;
+  /** Incoming email is on for the mailbox (adaptive cadences widen). */
+  incomingEnabled: boolean;
+  /** What the handler's `preload` selected in the same statement (null without one). */
+  preloaded: unknown;
+}
+
+const decodeWorkload = rowDecoder<MailboxWorkload>()(
+  'nextDueAt',
+  'postponedUntil',
+  'lastAttemptAt',
+  'lastSuccessAt',
+  'lastErrorAt',
+  'processingStartedAt',
+  'processingLeaseUntil',
+  'enqueuedAt',
+  'updatedAt',
+);
+const decodeMailbox = rowDecoder<Mailbox>()('processEmailFrom', 'createdAt', 'updatedAt');
+const decodeProfile = rowDecoder<EmailServerProfile>()('processEmailFrom', 'createdAt', 'updatedAt');
+
+interface ClaimRow {
+  workload: unknown;
+  mailbox: unknown;
+  profile: unknown;
+  incomingEnabled: boolean;
+  preloaded: unknown;
+}
+
 /**
- * Atomically takes a due (mailbox, workload) for this job. At most one job at a time runs a
- * (mailbox, workload), even if Redis lost its data and the scheduler queued it again: the claim is
- * a lease in PostgreSQL, renewed while the job runs; a dead job's lease expires and frees it.
+ * Atomically takes a due (mailbox, workload) for this job and loads what the cycle needs — the
+ * mailbox, its profile, whether incoming email is on, and the handler's own preload — in ONE
+ * statement. At most one job at a time runs a (mailbox, workload), even if Redis lost its data and
+ * the scheduler queued it again: the claim is a lease in PostgreSQL, renewed while the job runs; a
+ * dead job's lease expires and frees it.
  */
-export async function claimWorkload(
-  res: Pick<EngineResources, 'prisma' | 'clock' | 'host' | 'settings'>,
+export async function claimCycle(
+  res: Pick<EngineResources, 'sql' | 'clock' | 'host' | 'settings'>,
   mailboxId: string,
   workload: WorkloadName,
-): Promise<Claim | null> {
+  handler?: Pick<WorkloadHandler, 'preload'>,
+): Promise<ClaimedCycle | null> {
   const now = res.clock();
   const leaseUntil = new Date(now.getTime() + res.settings.claimLeaseMs);
-  const rows = await res.prisma.$queryRaw<MailboxWorkload[]>(Prisma.sql`
-    UPDATE "MailboxWorkload" w
-    SET "processingState" = 'Processing', "processingHost" = ${res.host},
-        "processingStartedAt" = ${now}, "processingLeaseUntil" = ${leaseUntil},
-        "lastAttemptAt" = ${now}, "updatedAt" = ${now}
-    FROM "Mailbox" m
-    WHERE w."mailboxId" = m.id
-      AND w."mailboxId" = ${mailboxId}::uuid
-      AND w."workload" = ${workload}::"Workload"
-      AND w.enabled AND w.method = 'ServerSideSync' AND m."approvalState" = 'Approved'
-      AND w."nextDueAt" <= ${now}
-      AND (w."postponedUntil" IS NULL OR w."postponedUntil" <= ${now})
-      AND (w."processingState" = 'Idle' OR w."processingLeaseUntil" < ${now})
-    RETURNING w.*`);
+  const preload = handler?.preload?.(Prisma.sql`c."mailboxId"`) ?? Prisma.sql`NULL::jsonb`;
+  const rows = await res.sql.query<ClaimRow>(
+    Prisma.sql`
+    WITH c AS (
+      UPDATE "MailboxWorkload" w
+      SET "processingState" = 'Processing', "processingHost" = ${res.host},
+          "processingStartedAt" = ${now}::timestamp, "processingLeaseUntil" = ${leaseUntil}::timestamp,
+          "lastAttemptAt" = ${now}::timestamp, "updatedAt" = ${now}::timestamp
+      FROM "Mailbox" m
+      WHERE w."mailboxId" = m.id AND w."mailboxId" = ${mailboxId}::uuid
+        AND w."workload" = ${workload}::"Workload" AND ${claimable(now)}
+      RETURNING w.*)
+    SELECT to_jsonb(c) AS workload, to_jsonb(m) AS mailbox, to_jsonb(p) AS profile,
+           EXISTS (SELECT 1 FROM "MailboxWorkload" i
+                   WHERE i."mailboxId" = c."mailboxId" AND i."workload" = 'incoming-email'
+                     AND i.enabled AND i.method = 'ServerSideSync') AS "incomingEnabled",
+           ${preload} AS preloaded
+    FROM c JOIN "Mailbox" m ON m.id = c."mailboxId" JOIN "EmailServerProfile" p ON p.id = m."profileId"`,
+    { prepare: true },
+  );
   const row = rows[0];
-  return row ? { mailboxId, workload, startedAt: now, row } : null;
+  if (!row) return null;
+  return {
+    // The raw row carries the enum's database label (the workload's name), Prisma's rows its member.
+    claim: {
+      mailboxId,
+      workload,
+      startedAt: now,
+      row: { ...decodeWorkload(row.workload), workload: toDbWorkload(workload) },
+    },
+    mailbox: { ...decodeMailbox(row.mailbox), profile: decodeProfile(row.profile) },
+    incomingEnabled: row.incomingEnabled,
+    preloaded: row.preloaded,
+  };
 }
 
 /** Extends the claim; false when it was lost (another job took over after our lease expired). */
@@ -48,12 +107,7 @@ export async function renewClaim(
 ): Promise<boolean> {
   const leaseUntil = new Date(res.clock().getTime() + res.settings.claimLeaseMs);
   const updated = await res.prisma.mailboxWorkload.updateMany({
-    where: {
-      mailboxId: claim.mailboxId,
-      workload: toDbWorkload(claim.workload),
-      processingState: 'Processing',
-      processingStartedAt: claim.startedAt,
-    },
+    where: whileClaimed(claim),
     data: { processingLeaseUntil: leaseUntil },
   });
   return updated.count === 1;

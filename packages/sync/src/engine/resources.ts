@@ -1,6 +1,6 @@
 import type { SecretBox } from '@syncfleet/config';
 import { type SchedulingEnv } from '@syncfleet/config';
-import type { Db } from '@syncfleet/db';
+import { sqlClientOf, type Db } from '@syncfleet/db';
 import { createDispatcher, GraphClients, type TransportHooks } from '@syncfleet/graph';
 import { RedisSlotLimiter } from '@syncfleet/queues';
 import type { Logger } from '@syncfleet/telemetry';
@@ -70,6 +70,7 @@ export function createEngineResources(w: EngineWiring): EngineResources {
   });
   return {
     prisma: w.prisma,
+    sql: sqlClientOf(w.prisma),
     graph,
     secretBox: w.secretBox,
     logger: w.logger,

@@ -1,9 +1,8 @@
 import { classifyError } from '@syncfleet/graph';
 import type { WorkloadJob } from '@syncfleet/queues';
-import { claimWorkload, renewClaim } from './claim';
+import { claimCycle, renewClaim } from './claim';
 import { finishFailure, finishSuccess } from './finish';
 import type { EngineResources, WorkloadHandlers } from './types';
-import { toDbWorkload } from '@syncfleet/db';
 
 export type JobOutcome = 'success' | 'yielded' | 'failure' | 'skipped' | 'lost-claim';
 
@@ -25,11 +24,13 @@ export async function runWorkloadJob(
   { jobId, shutdown }: RunJobOptions = {},
 ): Promise<JobOutcome> {
   const logger = res.logger.child({ mailboxId: job.mailboxId, workload: job.workload, jobId });
-  const claim = await claimWorkload(res, job.mailboxId, job.workload);
-  if (!claim) {
+  const handler = handlers[job.workload];
+  const claimed = await claimCycle(res, job.mailboxId, job.workload, handler);
+  if (!claimed) {
     logger.debug('not claimable (not due, disabled, or running elsewhere): skipped');
     return 'skipped';
   }
+  const { claim, mailbox, incomingEnabled } = claimed;
   const startedAt = claim.startedAt;
   const budget = new AbortController();
   const deadline = startedAt.getTime() + res.settings.cycleBudgetMs;
@@ -54,25 +55,13 @@ export async function runWorkloadJob(
   const signal = shutdown ? AbortSignal.any([budget.signal, shutdown]) : budget.signal;
 
   try {
-    // One query: the mailbox, its profile, and whether incoming email is on (ACT's cadence uses it).
-    const { workloads, ...mailbox } = await res.prisma.mailbox.findUniqueOrThrow({
-      where: { id: job.mailboxId },
-      include: {
-        profile: true,
-        workloads: {
-          where: { workload: toDbWorkload('incoming-email') },
-          select: { enabled: true, method: true },
-        },
-      },
-    });
-    const incomingEnabled = workloads.some((w) => w.enabled && w.method === 'ServerSideSync');
     try {
       const graph = await res.graph.forMailbox(
         mailbox.profile,
         { id: mailbox.id, address: mailbox.address },
         signal,
       );
-      const result = await handlers[job.workload].run({
+      const result = await handler.run({
         mailbox,
         workload: job.workload,
         graph,
@@ -82,6 +71,7 @@ export async function runWorkloadJob(
         signal,
         deadline,
         checkpoint: claim.row.checkpoint,
+        preloaded: claimed.preloaded,
       });
       const stored = await finishSuccess(
         res,
@@ -92,7 +82,9 @@ export async function runWorkloadJob(
         incomingEnabled,
       );
       if (!stored) return 'lost-claim';
-      logger.info(
+      // An idle cycle is the common case (thousands a minute): worth a line only at debug level.
+      const busy = result.itemsProcessed > 0 || result.itemsFailed > 0 || !!result.yielded;
+      logger[busy ? 'info' : 'debug'](
         { itemsProcessed: result.itemsProcessed, itemsFailed: result.itemsFailed, yielded: !!result.yielded },
         'cycle done',
       );

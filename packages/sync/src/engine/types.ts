@@ -1,5 +1,5 @@
 import type { SecretBox } from '@syncfleet/config';
-import type { Db, EmailServerProfile, Mailbox, Prisma } from '@syncfleet/db';
+import type { Db, EmailServerProfile, Mailbox, Prisma, SqlClient } from '@syncfleet/db';
 import type { GraphClients, MailboxGraph } from '@syncfleet/graph';
 import type { Cadence, WorkloadName } from '@syncfleet/workloads';
 import type { Logger } from '@syncfleet/telemetry';
@@ -31,6 +31,8 @@ export interface OwnerNotifier {
 /** Everything a cycle may touch, passed explicitly (wired in each app's main.ts). */
 export interface EngineResources {
   prisma: Db;
+  /** Plain SQL on Prisma's own pool, for the cycle's hot statements (claim, finish). */
+  sql: SqlClient;
   graph: GraphClients;
   secretBox: SecretBox;
   logger: Logger;
@@ -55,6 +57,8 @@ export interface CycleContext {
   deadline: number;
   /** What the previous cycle saved (null the first time). */
   checkpoint: Prisma.JsonValue | null;
+  /** What the handler's `preload` selected together with the claim (absent when run without a claim). */
+  preloaded?: unknown;
 }
 
 export interface CycleResult {
@@ -63,11 +67,24 @@ export interface CycleResult {
   /** The cycle stopped early (budget) with progress saved: run again soon. */
   yielded?: boolean;
   checkpoint?: Prisma.InputJsonValue | null;
+  /**
+   * Writes that may wait for the end of the cycle (e.g. an idle delta round's new deltaLink): they
+   * run in the same statement that records the cycle, so an idle cycle costs no transaction of its
+   * own. Each is one data-modifying statement that must be guarded by CLAIM_HELD (engine/finish.ts);
+   * if the cycle fails instead, they are dropped — so only writes that are safe to lose belong here.
+   */
+  deferredWrites?: Prisma.Sql[];
 }
 
 /** What a workload does in one cycle. One per workload: a missing handler fails to compile. */
 export interface WorkloadHandler {
   readonly workload: WorkloadName;
+  /**
+   * A SQL expression (e.g. a JSON aggregate) selected in the same statement as the claim, so a
+   * cycle's first reads cost no round trip of their own. `mailboxId` refers to the claimed row's
+   * mailbox. Its value reaches `run` as `context.preloaded`.
+   */
+  preload?(mailboxId: Prisma.Sql): Prisma.Sql;
   run(context: CycleContext): Promise<CycleResult>;
 }
 

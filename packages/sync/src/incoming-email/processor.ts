@@ -1,4 +1,5 @@
-import type { Db, MailboxFolderSync, Prisma } from '@syncfleet/db';
+import { Prisma, rowDecoder, type Db, type MailboxFolderSync } from '@syncfleet/db';
+import { CLAIM_HELD } from '../engine/finish';
 import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
 import { userPath } from '../probe/probe-handlers';
 import { fetchAttachments, type FetchedAttachment } from './attachments';
@@ -18,12 +19,25 @@ interface Tally {
   processed: number;
   failed: number;
   outcomes: Partial<Record<Outcome | 'removed', number>>;
+  /** Links reached through pages with nothing to apply: saved with the cycle's record. */
+  deferred: Prisma.Sql[];
 }
+
+const decodeFolder = rowDecoder<MailboxFolderSync>()('roundStartedAt', 'updatedAt');
+
+/** The Inbox and the tracked folders, selected together with the claim (see `preload`). */
+const syncedFoldersSql = (mailboxId: Prisma.Sql) => Prisma.sql`
+  (SELECT coalesce(jsonb_agg(to_jsonb(f)), '[]'::jsonb) FROM "MailboxFolderSync" f
+   WHERE f."mailboxId" = ${mailboxId} AND (f."folderId" = ${INBOX} OR f.tracked))`;
 
 export function createIncomingEmailHandler(
   settings: IncomingSettings,
 ): WorkloadHandler & { workload: 'incoming-email' } {
-  return { workload: 'incoming-email', run: (ctx) => runIncomingCycle(ctx, settings) };
+  return {
+    workload: 'incoming-email',
+    preload: syncedFoldersSql,
+    run: (ctx) => runIncomingCycle(ctx, settings),
+  };
 }
 
 /**
@@ -32,8 +46,8 @@ export function createIncomingEmailHandler(
  * a crash anywhere repeats at most one page — and repeating a page changes nothing.
  */
 export async function runIncomingCycle(ctx: CycleContext, settings: IncomingSettings): Promise<CycleResult> {
-  const tally: Tally = { entries: 0, processed: 0, failed: 0, outcomes: {} };
-  const folders = await syncedFolders(ctx.prisma, ctx.mailbox.id);
+  const tally: Tally = { entries: 0, processed: 0, failed: 0, outcomes: {}, deferred: [] };
+  const folders = await syncedFolders(ctx);
   let yielded = false;
   for (const folder of folders) {
     if (!(await syncFolder(ctx, settings, folder, tally))) {
@@ -42,21 +56,46 @@ export async function runIncomingCycle(ctx: CycleContext, settings: IncomingSett
     }
   }
   ctx.logger.debug({ ...tally.outcomes, entries: tally.entries, yielded }, 'incoming cycle');
-  return { itemsProcessed: tally.processed, itemsFailed: tally.failed, yielded };
+  return {
+    itemsProcessed: tally.processed,
+    itemsFailed: tally.failed,
+    yielded,
+    ...(tally.deferred.length ? { deferredWrites: tally.deferred } : {}),
+  };
 }
 
-/** The Inbox (its row created on the first cycle) and the folders marked for tracking. */
-async function syncedFolders(prisma: Db, mailboxId: string): Promise<MailboxFolderSync[]> {
+/**
+ * The Inbox (its row created on the first cycle) and the folders marked for tracking, Inbox first.
+ * Normally preloaded with the claim; read here when the cycle runs without one, or on the first cycle.
+ */
+async function syncedFolders(ctx: CycleContext): Promise<MailboxFolderSync[]> {
+  let rows = Array.isArray(ctx.preloaded) ? ctx.preloaded.map(decodeFolder) : null;
+  if (!rows?.some((r) => r.folderId === INBOX)) {
+    rows = await loadFolders(ctx.prisma, ctx.mailbox.id);
+  }
+  return rows.sort(
+    (a, b) =>
+      Number(b.folderId === INBOX) - Number(a.folderId === INBOX) || a.folderId.localeCompare(b.folderId),
+  );
+}
+
+async function loadFolders(prisma: Db, mailboxId: string): Promise<MailboxFolderSync[]> {
   await prisma.mailboxFolderSync.upsert({
     where: { mailboxId_folderId: { mailboxId, folderId: INBOX } },
     create: { mailboxId, folderId: INBOX, displayName: 'Inbox' },
     update: {},
   });
-  const rows = await prisma.mailboxFolderSync.findMany({
+  return prisma.mailboxFolderSync.findMany({
     where: { mailboxId, OR: [{ folderId: INBOX }, { tracked: true }] },
-    orderBy: { folderId: 'asc' },
   });
-  return rows.sort((a, b) => Number(b.folderId === INBOX) - Number(a.folderId === INBOX));
+}
+
+/** The folder's position, saved with the cycle's record (guarded by the claim). */
+function saveLinks(row: MailboxFolderSync, now: Date): Prisma.Sql {
+  return Prisma.sql`UPDATE "MailboxFolderSync"
+    SET "nextLink" = ${row.nextLink}::text, "deltaLink" = ${row.deltaLink}::text,
+        "roundStartedAt" = ${row.roundStartedAt}::timestamp, "updatedAt" = ${now}::timestamp
+    WHERE "mailboxId" = ${row.mailboxId}::uuid AND "folderId" = ${row.folderId}::text AND ${CLAIM_HELD}`;
 }
 
 function initialUrl(ctx: CycleContext, folderId: string): string {
@@ -95,8 +134,15 @@ async function syncFolder(
 ): Promise<boolean> {
   let row = start;
   let resyncs = 0;
+  // The in-memory position is ahead of the stored one (pages with nothing to apply were read).
+  let unsaved = false;
+  const done = (complete: boolean) => {
+    const moved = row.nextLink !== start.nextLink || row.deltaLink !== start.deltaLink;
+    if (unsaved && moved) tally.deferred.push(saveLinks(row, ctx.clock()));
+    return complete;
+  };
   for (;;) {
-    if (outOfBudget(ctx, settings, tally)) return false;
+    if (outOfBudget(ctx, settings, tally)) return done(false);
     const url = row.nextLink ?? row.deltaLink ?? initialUrl(ctx, row.folderId);
     let page: DeltaPage;
     try {
@@ -105,10 +151,11 @@ async function syncFolder(
         .header('Prefer', `odata.maxpagesize=${settings.pageSize}`)
         .get()) as DeltaPage;
     } catch (error) {
-      if (ctx.signal.aborted) return false; // everything up to the last page is committed
+      if (ctx.signal.aborted) return done(false); // everything up to the last page is committed
       if (!syncStateGone(error) || resyncs >= MAX_RESYNCS_PER_FOLDER) throw error;
       resyncs += 1;
       row = await restartRound(ctx, row);
+      unsaved = false;
       continue;
     }
     const nextLink = page['@odata.nextLink'] ?? null;
@@ -116,8 +163,22 @@ async function syncFolder(
     if (!nextLink && !deltaLink)
       throw new Error('delta page carried neither @odata.nextLink nor @odata.deltaLink');
     const entries = (page.value ?? []).map(parseDeltaEntry);
-    const attachments = await prefetchAttachments(ctx, settings, row, entries);
     const roundStarted = row.nextLink === null;
+    if (entries.length === 0) {
+      // Nothing to apply (an idle mailbox's whole cycle): no transaction of its own. The position
+      // is saved with the next page that has entries, or with the cycle's record; were it lost,
+      // the next cycle would read these empty pages again — which changes nothing.
+      row = {
+        ...row,
+        nextLink,
+        deltaLink: deltaLink ?? row.deltaLink,
+        roundStartedAt: roundStarted ? ctx.clock() : row.roundStartedAt,
+      };
+      unsaved = true;
+      if (deltaLink) return done(true);
+      continue;
+    }
+    const attachments = await prefetchAttachments(ctx, settings, row, entries);
     const result = await inTransaction(ctx.prisma, async (tx) => {
       const counts = await applyPage(ctx, settings, tx, row, entries, attachments);
       const saved = await tx.mailboxFolderSync.update({
@@ -125,7 +186,7 @@ async function syncFolder(
         data: {
           nextLink,
           ...(deltaLink ? { deltaLink } : {}),
-          ...(roundStarted ? { roundStartedAt: ctx.clock() } : {}),
+          roundStartedAt: roundStarted ? ctx.clock() : row.roundStartedAt,
         },
       });
       return { counts, saved };
@@ -137,6 +198,7 @@ async function syncFolder(
       tally.outcomes[k as Outcome] = (tally.outcomes[k as Outcome] ?? 0) + v;
     }
     row = result.saved;
+    unsaved = false;
     if (deltaLink) return true;
   }
 }

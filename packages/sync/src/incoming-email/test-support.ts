@@ -1,6 +1,7 @@
 import { incomingEnvSchema, parseEnv } from '@syncfleet/config';
 import type { Db } from '@syncfleet/db';
 import { createLogger } from '@syncfleet/telemetry';
+import { applyUnclaimedWrites } from '../engine/finish';
 import type { CycleResult, EngineResources } from '../engine/types';
 import { runIncomingCycle } from './processor';
 import { incomingSettingsFromEnv, type IncomingSettings } from './settings';
@@ -29,7 +30,7 @@ export async function runCycle(
     { id: mailbox.id, address: mailbox.address },
     signal,
   );
-  return runIncomingCycle(
+  const result = await runIncomingCycle(
     {
       mailbox,
       workload: 'incoming-email',
@@ -43,6 +44,10 @@ export async function runCycle(
     },
     { ...TEST_SETTINGS, ...settings },
   );
+  // Without a claim there is no finish statement: apply what the cycle deferred to it here.
+  const { deferredWrites, ...outcome } = result;
+  await applyUnclaimedWrites(res, deferredWrites);
+  return outcome;
 }
 
 /** Cycles until a cycle finishes without yielding; returns every cycle's result. */
