@@ -44,14 +44,29 @@ export function createTokenProvider(credentials: AppCredentials, dispatcher?: Di
     },
     system: { networkClient: new FetchNetworkModule(fetchWith(dispatcher)) },
   });
+  // msal-node caches the token too, but its cache look-up costs more than an idle cycle's whole
+  // request: keep the current token here and ask msal-node again only when it nears expiry (msal
+  // then renews it). Concurrent callers share one acquisition.
+  let current: { token: string; renewAt: number } | undefined;
+  let pending: Promise<string> | undefined;
+  const acquire = async () => {
+    const result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
+    if (!result?.accessToken) throw new Error('Token endpoint returned no access token');
+    const expiresAt = result.expiresOn?.getTime() ?? Date.now();
+    current = { token: result.accessToken, renewAt: expiresAt - TOKEN_RENEW_BEFORE_EXPIRY_MS };
+    return result.accessToken;
+  };
   return {
-    async getAccessToken() {
-      const result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
-      if (!result?.accessToken) throw new Error('Token endpoint returned no access token');
-      return result.accessToken;
+    getAccessToken() {
+      if (current && Date.now() < current.renewAt) return Promise.resolve(current.token);
+      pending ??= acquire().finally(() => (pending = undefined));
+      return pending;
     },
   };
 }
+
+/** msal-node's own refresh margin is 5 minutes; asking it again 10 minutes ahead lets it renew in time. */
+const TOKEN_RENEW_BEFORE_EXPIRY_MS = 10 * 60_000;
 
 /** msal-node's network interface over a fetch that trusts our configured CA. */
 class FetchNetworkModule implements INetworkModule {

@@ -69,6 +69,23 @@ if untilMs > current then redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARG
 return untilMs
 `;
 
+/** The scripts as ioredis commands: sent by SHA (EVALSHA), not as the whole script on every call. */
+const COMMANDS = {
+  syncfleetSlotAcquire: { numberOfKeys: 3, lua: ACQUIRE },
+  syncfleetSlotRenew: { numberOfKeys: 2, lua: RENEW },
+  syncfleetSlotRelease: { numberOfKeys: 2, lua: RELEASE },
+  syncfleetMailboxBlock: { numberOfKeys: 1, lua: BLOCK },
+} as const;
+type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
+type LimiterRedis = Redis & Record<keyof typeof COMMANDS, ScriptCommand>;
+
+function withCommands(redis: Redis): LimiterRedis {
+  for (const [name, definition] of Object.entries(COMMANDS)) {
+    if (!(name in redis)) redis.defineCommand(name, definition);
+  }
+  return redis as LimiterRedis;
+}
+
 export interface RedisSlotLimiterOptions {
   prefix: string;
   /** Lease length; a held slot is renewed every third of it. */
@@ -90,11 +107,13 @@ export class RedisSlotLimiter implements SlotLimiter {
   private readonly minWaitMs: number;
   private readonly maxWaitMs: number;
   private readonly marginMs: number;
+  private readonly redis: LimiterRedis;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly options: RedisSlotLimiterOptions,
   ) {
+    this.redis = withCommands(redis);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.minWaitMs = options.minWaitMs ?? 5;
     this.maxWaitMs = options.maxWaitMs ?? 50;
@@ -115,9 +134,7 @@ export class RedisSlotLimiter implements SlotLimiter {
     const token = randomBytes(8).toString('hex');
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
-      const [granted, hint] = (await this.redis.eval(
-        ACQUIRE,
-        3,
+      const [granted, hint] = (await this.redis.syncfleetSlotAcquire(
         profileKey,
         mailboxKey,
         blockKey,
@@ -133,9 +150,7 @@ export class RedisSlotLimiter implements SlotLimiter {
   }
 
   async block(mailboxId: string, ms: number): Promise<void> {
-    await this.redis.eval(
-      BLOCK,
-      1,
+    await this.redis.syncfleetMailboxBlock(
       `${this.options.prefix}:limiter:block:${mailboxId}`,
       Math.ceil(ms) + this.marginMs,
     );
@@ -144,7 +159,7 @@ export class RedisSlotLimiter implements SlotLimiter {
   private held(profileKey: string, mailboxKey: string, token: string): Slot {
     const renew = setInterval(
       () => {
-        this.redis.eval(RENEW, 2, profileKey, mailboxKey, token, this.leaseMs).catch(() => undefined);
+        this.redis.syncfleetSlotRenew(profileKey, mailboxKey, token, this.leaseMs).catch(() => undefined);
       },
       Math.max(100, Math.floor(this.leaseMs / 3)),
     );
@@ -155,7 +170,7 @@ export class RedisSlotLimiter implements SlotLimiter {
         if (released) return;
         released = true;
         clearInterval(renew);
-        await this.redis.eval(RELEASE, 2, profileKey, mailboxKey, token);
+        await this.redis.syncfleetSlotRelease(profileKey, mailboxKey, token);
       },
     };
   }
