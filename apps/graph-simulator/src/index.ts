@@ -17,7 +17,7 @@ export { issueServerCertificate, loadOrCreateCa } from './tls/certs';
 export type { KeyAndCert } from './tls/certs';
 export type { SimConfig } from './config';
 export type { SeedFile } from './seed';
-export type { SimAdminClient } from './admin/client';
+export { createAdminClient, type SimAdminClient } from './admin/client';
 export type { Delivery } from './graph/deliveries';
 
 export interface SimulatorOptions {

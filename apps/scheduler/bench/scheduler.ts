@@ -13,6 +13,7 @@ import { spawnApp, stopAll } from '@syncfleet/sync/src/testing/processes';
 import { createLogger } from '@syncfleet/telemetry';
 import { deleteByPattern } from '@syncfleet/testing';
 import { tick } from '../src/scheduler';
+import saturation from './saturation';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/syncfleet';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -164,6 +165,7 @@ async function run(n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_MODE === 'saturation') return saturation();
   for (const n of SIZES) await run(n);
 }
 

@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   // Readiness before consuming: both stores must answer first.
   await Promise.all([checkPostgres(env.DATABASE_URL), checkRedis(env.REDIS_URL)]);
   const prisma = createPrisma(env.DATABASE_URL, { maxConnections: 10 });
-  const redis = createRedis(env.REDIS_URL);
+  // The engine's own connection (connection slots, Retry-After gates). Auto-pipelining sends the
+  // commands that concurrent cycles issue in the same tick in one write: socket writes are what
+  // an idle cycle's Redis traffic costs (bench:scheduler:saturation).
+  const redis = createRedis(env.REDIS_URL, { enableAutoPipelining: true });
   const res = createEngineResources({
     prisma,
     redis,

@@ -44,7 +44,7 @@ describe('drift between prisma/schema.prisma and prisma/migrations', () => {
       const sql = (await readFile(file, 'utf8'))
         .replace(/^\s*"lastErrorCode" TEXT,\n/m, '')
         .replace(/"ownerEmail" TEXT,/, '"ownerEmail" TEXT NOT NULL,')
-        .replace(/^CREATE INDEX "MailboxWorkload_workload_nextDueAt_idx".*$/m, '')
+        .replace(/^CREATE INDEX "SyncRun_startedAt_idx".*$/m, '')
         .replace(/^CREATE UNIQUE INDEX "Mailbox_ownerType_ownerId_key".*$/m, '')
         .replace(/^ALTER TABLE "Alert" ADD CONSTRAINT "Alert_profileId_fkey".*$/m, '')
         .replace(/"cycleCount" INTEGER NOT NULL DEFAULT 0/, '"cycleCount" INTEGER NOT NULL');
@@ -55,7 +55,7 @@ describe('drift between prisma/schema.prisma and prisma/migrations', () => {
         expect.arrayContaining([
           'MailboxWorkload.lastErrorCode: column "MailboxWorkload"."lastErrorCode" missing',
           'EmailServerProfile.ownerEmail: NOT NULL in database, optional in schema',
-          'MailboxWorkload: index on (workload, nextDueAt) missing',
+          'SyncRun: index on (startedAt) missing',
           'Mailbox: unique on (ownerType, ownerId) missing',
           'Alert.profile: foreign key (profileId) → EmailServerProfile missing',
           'MailboxWorkload.cycleCount: database has no default, schema has @default',

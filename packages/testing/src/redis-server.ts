@@ -9,6 +9,8 @@ import { waitFor } from './wait-for';
 export interface PrivateRedis {
   url: string;
   port: number;
+  /** The redis-server process (benchmarks read its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return {
     url,
     port,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGKILL');
       await exited;

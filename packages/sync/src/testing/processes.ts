@@ -19,17 +19,23 @@ export interface FleetProcess {
  * production, with `env` on top of the test's environment.
  */
 export function spawnApp(
-  app: 'worker' | 'scheduler' | 'console',
+  app: 'worker' | 'scheduler' | 'console' | 'graph-simulator',
   name: string,
   env: Record<string, string>,
+  /** Extra options for node itself (e.g. `--cpu-prof` for a benchmark's profile). */
+  nodeArgs: string[] = [],
 ): FleetProcess {
   // `node --import tsx` keeps the app in ONE process: the tsx CLI would run it in a child, and a
   // SIGKILL of the CLI would leave the real worker running.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'apps', app, 'src/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'apps', app, 'src/main.ts')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const chunks: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
