@@ -12,9 +12,9 @@ import { createPrisma, dropDatabase, migrate, Prisma, withDatabase, type Db } fr
 import { createAdminClient } from '@syncfleet/graph-simulator';
 import { createRedis } from '@syncfleet/queues';
 import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/sync/src/testing/processes';
-import { startPrivateRedis, waitFor } from '@syncfleet/testing';
+import { startPrivateRedis, startStatementCounter, waitFor } from '@syncfleet/testing';
 import { spawn } from 'node:child_process';
-import { cpuMeter, redisBytesUnder, startStatementCounter } from './measure';
+import { cpuMeter, redisBytesUnder } from './measure';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/syncfleet';
 const N = Number(process.env.BENCH_MAILBOXES ?? 10_000);

@@ -2,3 +2,4 @@ export { waitFor, type WaitForOptions } from './wait-for';
 export { createTestDatabase, createEmptyDatabase, type TestDatabase } from './database';
 export { createTestRedis, deleteByPattern, type TestRedis } from './redis';
 export { startPrivateRedis, type PrivateRedis } from './redis-server';
+export { startStatementCounter } from './statement-counter';
