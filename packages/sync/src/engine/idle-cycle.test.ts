@@ -1,6 +1,6 @@
 import { incomingEnvSchema, parseEnv } from '@syncfleet/config';
 import { createPrisma, withDatabase, type Db } from '@syncfleet/db';
-import { startStatementCounter } from '@syncfleet/testing';
+import { startPrivateRedis, startStatementCounter, type PrivateRedis } from '@syncfleet/testing';
 import { Redis } from 'ioredis';
 import { createIncomingEmailHandler, incomingSettingsFromEnv } from '../incoming-email';
 import { createProbeHandlers } from '../probe/probe-handlers';
@@ -31,8 +31,11 @@ const makeDue = (mailboxId: string) =>
 
 let counter: Awaited<ReturnType<typeof startStatementCounter>>;
 let counted: Db;
+let redisServer: PrivateRedis;
+let redis: Redis;
 let monitor: Redis;
 const redisCommands: string[][] = [];
+const PREFIX = 'idle';
 
 beforeAll(async () => {
   const url = new URL(h.db.url);
@@ -40,23 +43,26 @@ beforeAll(async () => {
   const proxied = new URL(h.db.url);
   proxied.port = String(counter.port);
   counted = createPrisma(withDatabase(proxied.toString(), url.pathname.slice(1)), { maxConnections: 2 });
-  monitor = new Redis(h.redis.redis.options);
-  const feed = await monitor.monitor();
-  feed.on('monitor', (_time: string, args: string[], source: string) => {
-    // Top-level commands of this file's engine (Lua-internal ones report source "lua").
-    if (source !== 'lua' && args.some((a) => a.startsWith(`${h.redis.prefix}:limiter:`)))
-      redisCommands.push(args);
+  // A Redis of this file's own: MONITOR then sees only this engine's commands.
+  redisServer = await startPrivateRedis();
+  redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  monitor = await new Redis(redisServer.url).monitor();
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    // Top-level commands only: those a script runs inside Redis report the source "lua".
+    if (source !== 'lua') redisCommands.push(args);
   });
 });
 afterAll(async () => {
   monitor?.disconnect();
+  redis?.disconnect();
+  await redisServer?.stop();
   await counted?.$disconnect();
   await counter?.close();
 });
 
 it('an idle incoming cycle costs 2 SQL statements, no transaction, and 2 Redis round trips', async () => {
   const mb = h.fx.mailboxes[0]!;
-  const res = testEngineResources(h.fx, { prisma: counted, redis: h.redis.redis, prefix: h.redis.prefix });
+  const res = testEngineResources(h.fx, { prisma: counted, redis, prefix: PREFIX });
   // The first cycle starts the mailbox's delta round (it creates the folder's row).
   expect(await runWorkloadJob(res, handlers, job(mb.id))).toBe('success');
   const firstLink = await h.db.prisma.mailboxFolderSync.findFirstOrThrow({ where: { mailboxId: mb.id } });
