@@ -7,7 +7,7 @@ import {
   type TestRedis,
 } from '@syncfleet/testing';
 import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
-import { spawnApp, stopAll, type FleetProcess } from '../testing/processes';
+import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
 import { SYNCFLEET_HEADER } from './graph-ops';
 import { emailInput } from './test-support';
 import { createOutgoingEmail } from './create';
