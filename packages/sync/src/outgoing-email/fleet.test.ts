@@ -8,7 +8,7 @@ import {
 } from '@syncfleet/testing';
 import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
 import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
-import { SYNCFLEET_HEADER } from './graph-ops';
+import { SYNCFLEET_HEADER } from '../message-headers';
 import { emailInput } from './test-support';
 import { createOutgoingEmail } from './create';
 
