@@ -59,9 +59,10 @@ export function startProcess(name: string, entry: string, options: StartOptions)
   };
   createInterface({ input: child.stdout! }).on('line', onLine);
   createInterface({ input: child.stderr! }).on('line', onLine);
-  // 'close' (not 'exit'): it comes after the output pipes are drained, so output() is complete.
+  // 'exit', not 'close': a helper process the app started (tsx's esbuild service) may hold the
+  // output pipes open a while after the app itself is gone.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const running = () => child.exitCode === null && child.signalCode === null;
   return {
