@@ -8,7 +8,7 @@ import { checkRedis, createRedis } from '@syncfleet/queues';
 import { createEngineResources, settingsFromEnv } from '@syncfleet/sync';
 import { parseSchedulerEnv } from '@syncfleet/config';
 import { createLogger } from '@syncfleet/telemetry';
-import { ROOT, startChild, stopChildren, type Child } from './fleet/children';
+import { REPO_ROOT as ROOT, startProcess, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
 import { ensureDemo } from './fleet/demo';
 import { loadDevSecrets } from './fleet/dev-secrets';
 
@@ -34,13 +34,13 @@ async function main(): Promise<void> {
   const dataDir = process.env.SYNCFLEET_DATA_DIR ?? path.join(ROOT, '.data');
   const secrets = loadDevSecrets(dataDir, process.env);
   const useSimulator = (process.env.SYNCFLEET_GRAPH ?? 'simulator') === 'simulator';
-  const children: Child[] = [];
+  const children: FleetProcess[] = [];
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping Syncfleet…');
-    await stopChildren([...children].reverse(), 15_000);
+    await stopAll([...children].reverse(), 15_000);
     process.exit(code);
   };
   process.once('SIGINT', () => void stop(0));
@@ -78,9 +78,9 @@ async function main(): Promise<void> {
     children.push(consoleChild);
     const [, consoleUrl] = await consoleChild.waitForLine(/^Syncfleet console: (\S+)\/api/, 30_000);
     for (const c of children) {
-      void c.exited.then((code) => {
+      void c.exited.then(({ code, signal }) => {
         if (!stopping) {
-          console.error(`${c.name} exited unexpectedly (code ${code}); stopping the fleet.`);
+          console.error(`${c.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the fleet.`);
           void stop(1);
         }
       });
@@ -131,6 +131,11 @@ async function enableDemo(
     redis.disconnect();
     await prisma.$disconnect();
   }
+}
+
+/** A fleet process whose output is echoed, prefixed with its name. */
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): FleetProcess {
+  return startProcess(name, entry, { env, echo: true });
 }
 
 main().catch((error: unknown) => {

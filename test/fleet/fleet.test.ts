@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Db } from '@syncfleet/db';
-import { createFleetFixture, type FleetFixture } from '@syncfleet/sync/src/testing/fleet-fixture';
-import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/sync/src/testing/processes';
+import { createFleetFixture, type FleetFixture } from '@syncfleet/sync/testing';
+import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
 import {
   createTestDatabase,
   startPrivateRedis,

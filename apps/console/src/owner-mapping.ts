@@ -3,7 +3,8 @@ import type { OwnerType, Prisma } from '@syncfleet/db';
 import { conflict } from './errors';
 
 /**
- * One mailbox per owner, one owner per mailbox (SSS: "mapping it again breaks the previous mapping").
+ * One mailbox per owner, one owner per mailbox; mapping it again breaks the previous mapping
+ * (docs/dynamics-server-side-sync.md#mailbox).
  * Our schema makes the owner columns required, so breaking a mapping cannot leave the old mailbox
  * ownerless: it keeps the owner type, gets the placeholder id `unmapped:<oldMailboxId>`, all its
  * workloads are disabled (nothing may sync for nobody) and it gets a Warning alert saying where the

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startProcess, stopAll } from '@syncfleet/testing/processes';
 import { createAdminClient } from '../src/admin/client';
 import { createTrustingAgent, httpsCall } from '../src/client-tls';
 
@@ -11,19 +11,11 @@ import { createTrustingAgent, httpsCall } from '../src/client-tls';
  */
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'graph-sim-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../src/main.ts')], {
+  const sim = startProcess('simulator', 'apps/graph-simulator/src/main.ts', {
     env: { ...process.env, SIM_PORT: '0', SIM_SEED: '', SIM_DATA_DIR: dataDir, SIM_ADMIN_KEY: 'bench-key' },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const ready = await new Promise<{ url: string; caPath: string }>((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const line = buffer.split('\n').find((l) => l.startsWith('SIM_READY '));
-      if (line) resolve(JSON.parse(line.slice('SIM_READY '.length)) as { url: string; caPath: string });
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
+  const [, readyJson] = await sim.waitForLine(/^SIM_READY (.*)$/, 60_000);
+  const ready = JSON.parse(readyJson!) as { url: string; caPath: string };
   const caPem = fs.readFileSync(ready.caPath, 'utf8');
   const admin = createAdminClient({ url: ready.url, adminKey: 'bench-key', caPem });
   try {
@@ -89,7 +81,7 @@ async function main(): Promise<void> {
     agent.destroy();
   } finally {
     admin.close();
-    child.kill('SIGTERM');
+    await stopAll([sim]);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,7 @@ import { generateSecretKey, SecretBox } from '@syncfleet/config';
 import { createPrisma, dropDatabase, migrate, Prisma, withDatabase, type Db } from '@syncfleet/db';
 import { createAdminClient } from '@syncfleet/graph-simulator';
 import { createRedis } from '@syncfleet/queues';
-import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/sync/src/testing/processes';
+import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
 import { startPrivateRedis, startStatementCounter, waitFor } from '@syncfleet/testing';
 import { spawn } from 'node:child_process';
 import { cpuMeter, redisBytesUnder } from './measure';

@@ -9,7 +9,7 @@ import { generateSecretKey, SecretBox } from '@syncfleet/config';
 import { createPrisma, dropDatabase, migrate, Prisma, withDatabase } from '@syncfleet/db';
 import { startSimulator } from '@syncfleet/graph-simulator';
 import { closeQueues, createQueues, createRedis } from '@syncfleet/queues';
-import { spawnApp, stopAll } from '@syncfleet/sync/src/testing/processes';
+import { spawnApp, stopAll } from '@syncfleet/testing/processes';
 import { createLogger } from '@syncfleet/telemetry';
 import { deleteByPattern } from '@syncfleet/testing';
 import { tick } from '../src/scheduler';

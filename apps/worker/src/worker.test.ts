@@ -5,8 +5,8 @@ import {
   enqueueWorkloads,
   type WorkloadQueues,
 } from '@syncfleet/queues';
-import { createFleetFixture, type FleetFixture } from '@syncfleet/sync/src/testing/fleet-fixture';
-import { spawnApp, type FleetProcess } from '@syncfleet/sync/src/testing/processes';
+import { createFleetFixture, type FleetFixture } from '@syncfleet/sync/testing';
+import { spawnApp, type FleetProcess } from '@syncfleet/testing/processes';
 import {
   createTestDatabase,
   createTestRedis,

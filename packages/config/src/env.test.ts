@@ -32,6 +32,12 @@ describe('parseEnv', () => {
     expect(message).toMatch(/WORKLOADS.*incoming-email, outgoing-email, act/);
   });
 
+  it('never echoes the password of a rejected connection URL', () => {
+    expect(() => parseSchedulerEnv({ DATABASE_URL: 'mysql://app:hunter2@db.internal/syncfleet' })).toThrow(
+      /DATABASE_URL: .*got "mysql:\/\/app:\*\*\*@db\.internal\/syncfleet"/,
+    );
+  });
+
   it('parses lists and numbers', () => {
     const env = parseWorkerEnv({
       SECRET_KEYS: `${KEY}, k0:${Buffer.alloc(32).toString('base64')}`,

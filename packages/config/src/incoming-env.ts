@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { bool, int } from './parse';
 
-/** Incoming email workload (issue 5). Read by the worker; see README "Incoming email". */
+/**
+ * Incoming email workload. Read by the worker; see README "Incoming email" and
+ * docs/dynamics-server-side-sync.md#incoming-email.
+ */
 export const incomingEnvSchema = z.object({
   /**
    * Promotion filter of a mailbox whose own `incomingFilter` is null. Default

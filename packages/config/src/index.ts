@@ -7,4 +7,5 @@ export {
   type OutgoingCrashPoint,
 } from './outgoing-env';
 export { ConfigError, parseWith, type EnvSource } from './parse';
+export { redactUrl } from './redact';
 export { SecretBox, generateSecretKey, type SealedSecret } from './secret-box';

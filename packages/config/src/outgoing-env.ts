@@ -25,7 +25,10 @@ const crashAt = z
     };
   });
 
-/** Outgoing email workload (issue 6). Read by the worker; see README "Outgoing email". */
+/**
+ * Outgoing email workload. Read by the worker; see README "Outgoing email" and
+ * packages/sync/src/outgoing-email/README.md.
+ */
 export const outgoingEnvSchema = z.object({
   /** Emails one cycle of one mailbox sends at most; a longer backlog continues in the next cycle. */
   OUTGOING_MAX_PER_CYCLE: int(1, 10_000).default(20),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrl } from './redact';
 
 /** Thrown at boot when the environment is wrong: one line per variable, each saying how to fix it. */
 export class ConfigError extends Error {
@@ -34,7 +35,9 @@ export function parseWith<S extends z.ZodType>(
 }
 
 function redact(variable: string, value: string): string {
-  return /SECRET|TOKEN|KEY|PASSWORD/i.test(variable) ? '***' : value;
+  if (/SECRET|TOKEN|KEY|PASSWORD/i.test(variable)) return '***';
+  // A connection URL of the wrong kind may still carry a password (postgres://user:pw@…).
+  return value.includes('://') ? redactUrl(value) : value;
 }
 
 export const bool = z

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { redactUrl } from '@syncfleet/config';
 
 /** Postgres' "duplicate_database" and "unique_violation" (two creators racing) SQLSTATEs. */
 const ALREADY_EXISTS = new Set(['42P04', '23505']);
@@ -14,16 +15,6 @@ export function withDatabase(databaseUrl: string, name = 'postgres'): string {
   const url = new URL(databaseUrl);
   url.pathname = `/${encodeURIComponent(name)}`;
   return url.toString();
-}
-
-export function redactUrl(databaseUrl: string): string {
-  try {
-    const url = new URL(databaseUrl);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '<unparseable url>';
-  }
 }
 
 export function quoteIdent(name: string): string {

@@ -6,7 +6,7 @@ export {
   DEFAULT_MIGRATIONS_DIR,
   type MigrateResult,
 } from './migrate';
-export { ensureDatabase, dropDatabase, databaseName, withDatabase, redactUrl } from './database';
+export { ensureDatabase, dropDatabase, databaseName, withDatabase } from './database';
 export * from './generated/prisma/client';
 export { checkPostgres } from './preflight';
 export { toDbWorkload, fromDbWorkload } from './workloads';

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { redactUrl, withDatabase } from './database';
+import { redactUrl } from '@syncfleet/config';
+import { withDatabase } from './database';
 
 /**
  * Fails fast (never hangs) when PostgreSQL does not answer, with a message saying which URL and how

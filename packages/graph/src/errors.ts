@@ -1,7 +1,7 @@
 /**
- * The one error taxonomy (SSS-NOTES "Errors"): every failure a cycle can meet becomes a SyncError
- * that is permanent or transient, and about one mailbox or the whole server profile. Decided from
- * HTTP status and error codes only — never from message text.
+ * The one error taxonomy (docs/dynamics-server-side-sync.md#error-policy): every failure a cycle
+ * can meet becomes a SyncError that is permanent or transient, and about one mailbox or the whole
+ * server profile. Decided from HTTP status and error codes only — never from message text.
  */
 export type ErrorKind = 'permanent' | 'transient';
 export type ErrorScope = 'mailbox' | 'server';

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { redactUrl } from '@syncfleet/config';
 
 /**
  * A Redis connection for BullMQ: `maxRetriesPerRequest: null` as BullMQ requires for workers
@@ -31,7 +32,7 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
     const policy = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
     if (policy[1] && policy[1] !== 'noeviction') {
       console.warn(
-        `Redis at ${redactRedisUrl(url)} has maxmemory-policy=${policy[1]}; BullMQ needs noeviction ` +
+        `Redis at ${redactUrl(url)} has maxmemory-policy=${policy[1]}; BullMQ needs noeviction ` +
           `(an evicted key is a lost job). Set it with: CONFIG SET maxmemory-policy noeviction`,
       );
     }
@@ -40,7 +41,7 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
       error instanceof Error && /no answer within/.test(error.message) ? error : (lastError ?? error);
     const reason = cause instanceof Error ? cause.message || cause.name : String(cause);
     throw new Error(
-      `Redis is not reachable at ${redactRedisUrl(url)} (${reason}).\n` +
+      `Redis is not reachable at ${redactUrl(url)} (${reason}).\n` +
         `  Start it (e.g. \`docker compose up -d redis\`, or \`redis-server --daemonize yes\`) ` +
         `or set REDIS_URL to a reachable server.`,
 
@@ -48,16 +49,6 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
     );
   } finally {
     redis.disconnect();
-  }
-}
-
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable url>';
   }
 }
 

@@ -1,4 +1,4 @@
-export { createRedis, checkRedis, redactRedisUrl } from './connection';
+export { createRedis, checkRedis } from './connection';
 export * from './catalog';
 export * from './queues';
 export * from './limiter';

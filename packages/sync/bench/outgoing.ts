@@ -4,7 +4,7 @@
  * Prints emails sent per second per mailbox and overall, and Graph requests per email.
  * The per-mailbox send rate is lifted for the measurement (Exchange Online's 30/min would cap it).
  */
-import globalSetup from '@syncfleet/testing/src/global-setup';
+import globalSetup from '@syncfleet/testing/global-setup';
 import { createTestDatabase, createTestRedis } from '@syncfleet/testing';
 import { runWorkloadJob } from '../src/engine/run-job';
 import type { WorkloadHandlers } from '../src/engine/types';

@@ -2,14 +2,15 @@
  * Tracking tokens: the short reference appended to the subject of mail the app sends (outgoing
  * workload) and looked for in the subject of mail that arrives (incoming correlation, step 2).
  *
- * Format (SSS-NOTES "Incoming email"): `<prefix>:<user digits><counter digits>`, e.g. `CRM:0001001`
- * for user 1, counter 1. The user number is padded to 4 digits and the counter to at least 3; a
- * counter past 999 simply grows, so a token is always `prefix:` followed by digits.
+ * Format (docs/dynamics-server-side-sync.md#tracking-token):
+ * `<prefix>:<user digits><counter digits>`, e.g. `CRM:0001001` for user 1, counter 1. The user
+ * number is padded to 4 digits and the counter to at least 3; a counter past 999 simply grows, so a
+ * token is always `prefix:` followed by digits.
  */
 
 export const USER_NUMBER_DIGITS = 4;
 export const COUNTER_MIN_DIGITS = 3;
-/** Exchange keeps subjects up to 255 characters (SSS-NOTES "Outgoing email"). */
+/** Exchange keeps subjects up to 255 characters (docs/dynamics-server-side-sync.md#tracking-token). */
 export const MAX_SUBJECT_LENGTH = 255;
 
 function assertPrefix(prefix: string): void {

@@ -37,7 +37,7 @@ export function alertRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return page({ mailboxId: id }, request.query);
   });
 
-  // SSS: "alerts of all its mailboxes roll up to the profile".
+  // Alerts of all its mailboxes roll up to the profile (docs/dynamics-server-side-sync.md#alert).
   app.get('/api/profiles/:id/alerts', async (request) => {
     const { id } = parse(uuidParam, request.params);
     const exists = await prisma.emailServerProfile.findUnique({ where: { id }, select: { id: true } });

@@ -11,7 +11,10 @@ const address = z.union([
   z.strictObject({ address: z.string().max(320), name: z.string().max(256).nullable().optional() }),
 ]);
 
-/** `POST /api/emails`: an outgoing email for the outgoing workload to send (issue 6). */
+/**
+ * `POST /api/emails`: an outgoing email for the outgoing workload to send
+ * (packages/sync/src/outgoing-email/README.md).
+ */
 export const emailCreateSchema = z.strictObject({
   /** The sending mailbox; it must be enabled for outgoing email. */
   mailboxId: z.uuid({ error: 'must be a UUID' }),

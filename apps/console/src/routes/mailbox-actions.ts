@@ -37,7 +37,8 @@ export function mailboxActionRoutes(app: FastifyInstance, deps: RouteDeps): void
     });
   }
 
-  // SSS: a mailbox's email address must be approved before email is processed for it.
+  // A mailbox's email address must be approved before email is processed for it
+  // (docs/dynamics-server-side-sync.md#approval).
   app.post('/api/mailboxes/:id/approve', async (request) => {
     const { id } = parse(uuidParam, request.params);
     const mailbox = await setApproval(

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { waitFor } from '../../../../packages/testing/src/wait-for';
+import { waitFor } from '@syncfleet/testing';
 import { issueServerCertificate } from '../index';
 import { mailbox, startHarness } from '../testing/harness';
 import type { Harness } from '../testing/harness';

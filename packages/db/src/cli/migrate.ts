@@ -1,6 +1,6 @@
 // `npm run db:migrate`: creates the database if needed and applies pending migrations.
-import { ConfigError, parseBaseEnv } from '@syncfleet/config';
-import { migrate, redactUrl } from '../index';
+import { ConfigError, parseBaseEnv, redactUrl } from '@syncfleet/config';
+import { migrate } from '../index';
 
 async function main(): Promise<void> {
   const env = parseBaseEnv(process.env);

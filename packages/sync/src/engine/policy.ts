@@ -1,7 +1,7 @@
 import type { SyncError } from '@syncfleet/graph';
 
 /**
- * What a failure leads to (SSS-NOTES "Errors"), decided in one exhaustive switch:
+ * What a failure leads to (docs/dynamics-server-side-sync.md#error-policy), decided in one exhaustive switch:
  * - permanent, mailbox: disable this workload, Error alert on the mailbox, tell the owner;
  * - permanent, server: disable the profile's enabled workloads, ONE Error alert on the profile;
  * - transient: retry after the retry delay (or Retry-After, if longer), up to the configured count,

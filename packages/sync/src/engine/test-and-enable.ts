@@ -32,9 +32,10 @@ export class MailboxNotFoundError extends Error {
 }
 
 /**
- * Test & Enable (SSS-NOTES): checks the profile's credentials, that the address is a real mailbox
- * (aliases and distribution lists are rejected: Graph has no mailbox for them), and the rights each
- * configured workload needs; records statuses and alerts; enables what passed.
+ * Test & Enable (docs/dynamics-server-side-sync.md#test-and-enable): checks the profile's
+ * credentials, that the address is a real mailbox (aliases and distribution lists are rejected:
+ * Graph has no mailbox for them), and the rights each configured workload needs; records statuses
+ * and alerts; enables what passed.
  */
 export async function testAndEnable(res: EngineResources, mailboxId: string): Promise<TestAndEnableResult> {
   const mailbox = await res.prisma.mailbox.findUnique({

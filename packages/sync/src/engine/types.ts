@@ -6,7 +6,7 @@ import type { Logger } from '@syncfleet/telemetry';
 
 export type Clock = () => Date;
 
-/** The scheduling and error-policy settings (SSS-NOTES "Scheduling" and "Errors"). */
+/** The scheduling and error-policy settings (docs/dynamics-server-side-sync.md#scheduling, #error-policy). */
 export interface EngineSettings {
   /** Each workload's cadence (packages/workloads, overridden by its `*_INTERVAL_SEC` variables). */
   cadence: Record<WorkloadName, Cadence>;

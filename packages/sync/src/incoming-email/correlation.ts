@@ -66,9 +66,10 @@ const found = (method: CorrelationMethod, p: Parent): Correlation => ({
 });
 
 /**
- * Correlation order (SSS-NOTES): In-Reply-To, then References (newest first), then the tracking
- * token in the subject, then the conversation, then (optional) smart matching. Reads through `tx`,
- * so a reply later in the same page finds an original promoted earlier in it.
+ * Correlation order (docs/dynamics-server-side-sync.md#correlation): In-Reply-To, then References
+ * (newest first), then the tracking token in the subject, then the conversation, then (optional)
+ * smart matching. Reads through `tx`, so a reply later in the same page finds an original promoted
+ * earlier in it.
  */
 export async function correlate(
   tx: Tx,

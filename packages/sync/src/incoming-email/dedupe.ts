@@ -5,7 +5,8 @@ import type { ParsedMessage } from './message';
 type Tx = Prisma.TransactionClient;
 
 /**
- * Exactly-once promotion, enforced by the database (issue 5 "Dedupe"):
+ * Exactly-once promotion, enforced by the database (docs/dynamics-server-side-sync.md#incoming-email;
+ * Graph may replay an item within a delta round: docs/microsoft-graph.md#delta-queries):
  * - `EmailActivity.internetMessageId` is unique: the same Internet message in several mailboxes is
  *   ONE activity. Inserts are `ON CONFLICT DO NOTHING`, so two workers promoting it at the same
  *   time (different mailboxes) cannot both insert: the loser waits for the winner's commit and links.

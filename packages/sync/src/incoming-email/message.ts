@@ -1,3 +1,5 @@
+import { SYNCFLEET_HEADER } from '../message-headers';
+
 /**
  * A Graph `message` from a delta page, checked and reduced to what promotion needs. Anything the
  * workload cannot trust (no id, no internetMessageId, unparsable dates or addresses) makes the item
@@ -34,9 +36,6 @@ export type DeltaEntry =
   | { kind: 'removed'; graphId: string }
   | { kind: 'message'; message: ParsedMessage }
   | { kind: 'malformed'; graphId: string | null; reason: string };
-
-/** Header the outgoing workload stamps on every message it sends (value: the EmailActivity id). */
-export const SYNCFLEET_HEADER = 'x-syncfleet-id';
 
 /** Properties a delta page must carry (message: delta, `$select`). */
 export const MESSAGE_SELECT = [

@@ -2,8 +2,9 @@ import type { IncomingFilter } from '@syncfleet/db';
 import type { MailboxWithProfile } from '../engine/types';
 
 /**
- * What a mailbox promotes (SSS-NOTES "Incoming email"). Mail a user puts in a tracked folder is
- * promoted whatever the filter: dragging it there is the user asking for it (folder tracking).
+ * What a mailbox promotes (docs/dynamics-server-side-sync.md#promotion-filters). Mail a user puts
+ * in a tracked folder is promoted whatever the filter: dragging it there is the user asking for it
+ * (folder tracking).
  */
 export interface PromotionFacts {
   /** The message answers (or continues) an email activity the app already has. */

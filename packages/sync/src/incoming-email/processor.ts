@@ -113,7 +113,10 @@ function outOfBudget(ctx: CycleContext, settings: IncomingSettings, tally: Tally
   );
 }
 
-/** 410 SyncStateNotFound (or resyncRequired): the delta state is gone (GRAPH-NOTES "Delta"). */
+/**
+ * 410 SyncStateNotFound (or resyncRequired): the delta state is gone
+ * (docs/microsoft-graph.md#expired-state).
+ */
 function syncStateGone(error: unknown): boolean {
   const e = error as { statusCode?: number; code?: string };
   return e?.statusCode === 410 || e?.code === 'SyncStateNotFound' || e?.code === 'resyncRequired';

@@ -7,7 +7,7 @@ import {
   type TestDatabase,
 } from '@syncfleet/testing';
 import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
-import { spawnApp, stopAll, type FleetProcess } from '../testing/processes';
+import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
 import { formatTrackingToken } from '../tracking-token';
 
 /**

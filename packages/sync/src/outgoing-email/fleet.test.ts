@@ -7,16 +7,17 @@ import {
   type TestRedis,
 } from '@syncfleet/testing';
 import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
-import { spawnApp, stopAll, type FleetProcess } from '../testing/processes';
-import { SYNCFLEET_HEADER } from './graph-ops';
+import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
+import { SYNCFLEET_HEADER } from '../message-headers';
 import { emailInput } from './test-support';
 import { createOutgoingEmail } from './create';
 
 /**
- * Acceptance (issue 6): 500 emails across 10 mailboxes, sent by worker processes that are killed
- * with SIGKILL while sending — by the test at random moments, and by a worker that kills itself at
- * the worst point of the protocol (after Graph accepted a send, before Sent was recorded) — with
- * 429/503 injected. The simulator's delivery log must show every Sent email exactly once.
+ * Acceptance (exactly once across crashes, see ./README.md): 500 emails across 10 mailboxes, sent
+ * by worker processes that are killed with SIGKILL while sending — by the test at random moments,
+ * and by a worker that kills itself at the worst point of the protocol (after Graph accepted a
+ * send, before Sent was recorded) — with 429/503 injected. The simulator's delivery log must show
+ * every Sent email exactly once.
  */
 const MAILBOXES = 10;
 const PER_MAILBOX = 50;

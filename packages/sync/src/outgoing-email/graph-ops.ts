@@ -1,8 +1,6 @@
 import type { EmailActivity, EmailAttachment, EmailParty } from '@syncfleet/db';
 import type { MailboxGraph } from '@syncfleet/graph';
-
-/** Internet header carrying our email id on every message we create (message: internetMessageHeaders). */
-export const SYNCFLEET_HEADER = 'x-syncfleet-id';
+import { SYNCFLEET_HEADER } from '../message-headers';
 
 export type EmailToSend = EmailActivity & { parties: EmailParty[]; attachments: EmailAttachment[] };
 

@@ -9,4 +9,4 @@ export {
 } from './create';
 export { createOutgoingEmailHandler, outgoingSettingsFromConfig, type OutgoingSettings } from './processor';
 export { sendOne, SimulatedCrash, isEmailPermanent, type SendSettings, type SendOutcome } from './send-one';
-export { SYNCFLEET_HEADER } from './graph-ops';
+export { SYNCFLEET_HEADER } from '../message-headers';

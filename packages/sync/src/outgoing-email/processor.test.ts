@@ -2,7 +2,7 @@ import type { TestDatabase } from '@syncfleet/testing';
 import type { EngineResources } from '../engine/types';
 import { useEngineHarness } from '../testing/engine-harness';
 import type { FleetFixture } from '../testing/fleet-fixture';
-import { SYNCFLEET_HEADER } from './graph-ops';
+import { SYNCFLEET_HEADER } from '../message-headers';
 import { createOutgoingEmailHandler, type OutgoingSettings } from './processor';
 import { copiesIn, cycleContext, deliveriesByEmail, newEmail, TEST_SETTINGS } from './test-support';
 

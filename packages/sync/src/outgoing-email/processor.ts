@@ -76,7 +76,7 @@ export function createOutgoingEmailHandler(
       let failed = 0;
       let handled = 0;
       for (const { id } of queue.slice(0, allowed)) {
-        if (ctx.signal.aborted || Date.now() > ctx.deadline - DEADLINE_MARGIN_MS) break;
+        if (ctx.signal.aborted || clock().getTime() > ctx.deadline - DEADLINE_MARGIN_MS) break;
         const outcome = await sendOne(ctx, id, settings);
         if (outcome === 'sent') sent++;
         if (outcome === 'failed') failed++;

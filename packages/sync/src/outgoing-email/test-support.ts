@@ -4,7 +4,7 @@ import { createLogger } from '@syncfleet/telemetry';
 import type { CycleContext, EngineResources } from '../engine/types';
 import type { FleetFixture } from '../testing/fleet-fixture';
 import { createOutgoingEmail, type OutgoingEmailInput } from './create';
-import { SYNCFLEET_HEADER } from './graph-ops';
+import { SYNCFLEET_HEADER } from '../message-headers';
 import type { OutgoingSettings } from './processor';
 
 export const TEST_SETTINGS: OutgoingSettings = {
