@@ -8,3 +8,4 @@ export {
 } from './outgoing-env';
 export { ConfigError, parseWith, type EnvSource } from './parse';
 export { SecretBox, generateSecretKey, type SealedSecret } from './secret-box';
+export { SecretUnreadableError } from './secret-errors';
