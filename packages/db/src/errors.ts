@@ -133,7 +133,9 @@ function fromCodes(
     (kind && ADAPTER_KINDS[kind]) ||
     (prismaCode && PRISMA_CODES[prismaCode]) ||
     'Unexpected';
-  const code = sqlstate ?? prismaCode ?? kind ?? 'DatabaseError';
+  // P2010 only says "raw query failed": the adapter's kind says more.
+  const code =
+    sqlstate ?? (prismaCode === 'P2010' ? kind : prismaCode) ?? kind ?? prismaCode ?? 'DatabaseError';
   return new SyncError(reason, message || code, { code, cause });
 }
 

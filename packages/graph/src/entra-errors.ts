@@ -48,10 +48,13 @@ export function entraCode(e: ServerError): string {
 
 /** The description without trace/correlation ids, plus what to do for the reasons with a known fix. */
 export function entraMessage(reason: Reason, e: ServerError): string {
-  const description = firstLine(e.errorMessage.replace(/\s*Trace ID:[\s\S]*$/, '')) || e.errorCode;
+  // msal-node formats it "Error(s): … - Timestamp: … - Description: <error_description> - Correlation
+  // ID: … - Trace ID: …"; the description itself ends with its own trace and correlation ids.
+  const description = e.errorMessage.split(' - Description: ')[1] ?? e.errorMessage;
+  const text = firstLine(description.split(/ - Correlation ID:|\s*Trace ID:/)[0]) || e.errorCode;
   if (reason === 'SecretExpired') {
     return `The client secret of the profile's app registration has expired (${entraCode(e)}). Create a new client secret for the app in Microsoft Entra ID (App registrations > Certificates & secrets) and update the profile with it.`;
   }
-  if (reason === 'ProfileAuth') return `${description} (${REASONS.ProfileAuth.summary})`;
-  return description;
+  if (reason === 'ProfileAuth') return `${text} (${REASONS.ProfileAuth.summary})`;
+  return text;
 }

@@ -163,9 +163,13 @@ function graphCode(e: GraphError): string | undefined {
   const body = typeof e.body === 'string' ? safeJson(e.body) : e.body;
   const code = (body as { code?: unknown; error?: { code?: unknown } } | null)?.error?.code;
   if (typeof code === 'string') return code;
-  // constructErrorFromResponse stores the inner `error` object itself as the body.
+  // constructErrorFromResponse keeps the inner `error` object (stringified) as the body.
   const inner = (body as { code?: unknown } | null)?.code;
-  return typeof inner === 'string' ? inner : undefined;
+  if (typeof inner === 'string') return inner;
+  // A failure that GraphErrorHandler did not recognise as an Error (one from another realm, as
+  // under Jest) is kept whole as the body: its name is what `code` would have been.
+  const name = (body as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** Retry-After is seconds (possibly fractional) or an HTTP date (Graph throttling guidance). */
