@@ -1,7 +1,8 @@
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { createTestDatabase, type TestDatabase } from '@syncfleet/testing';
 import { Client, DatabaseError } from 'pg';
-import { createPrisma } from './client';
+import { createPrisma, sqlClientOf } from './client';
+import { Prisma } from './generated/prisma/client';
 import { withDatabase } from './database';
 import { classifyDatabaseError } from './errors';
 
@@ -100,6 +101,18 @@ describe('Prisma and node-postgres errors from the real PostgreSQL', () => {
         }
       },
       { reason: 'Database', kind: 'transient', scope: 'app', code: 'DatabaseNotReachable' },
+    ],
+    [
+      'server not reachable, our own SQL over the shared pool (socket error)',
+      async () => {
+        const prisma = createPrisma(refusedUrl, { maxConnections: 1 });
+        try {
+          return await sqlClientOf(prisma).query(Prisma.sql`SELECT 1`);
+        } finally {
+          await prisma.$disconnect();
+        }
+      },
+      { reason: 'Database', kind: 'transient', scope: 'app', code: 'ECONNREFUSED' },
     ],
     [
       'connection terminated by an administrator (57P01)',

@@ -84,12 +84,41 @@ interface AdapterCause {
 }
 
 /**
+ * node-postgres reports a failed connection with Node's own socket error (ECONNREFUSED…), which
+ * says nothing about which server failed: errors of our pool are marked so they are known as the
+ * database's, not taken for a failed request to Graph.
+ */
+export class DatabaseConnectionError extends Error {
+  override name = 'DatabaseConnectionError';
+  constructor(
+    readonly code: string,
+    cause: Error,
+  ) {
+    super(cause.message, { cause });
+  }
+}
+
+/** What our pool's query rejected with, with socket errors marked as the database's. */
+export function asDatabaseError(error: unknown): unknown {
+  // Duck-typed: Node's socket errors may come from another realm (as under Jest).
+  if (error instanceof DatabaseError || typeof error !== 'object' || error === null) return error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? new DatabaseConnectionError(code, error as Error) : error;
+}
+
+/**
  * A SyncError for any error raised by Prisma or node-postgres; undefined for anything else (the
  * Graph classifier decides those). Unknown database errors are Unexpected, with the code shown.
  */
 export function classifyDatabaseError(error: unknown): SyncError | undefined {
   if (error instanceof DatabaseError) {
     return fromCodes(error.code, undefined, undefined, error.message, error);
+  }
+  if (error instanceof DatabaseConnectionError) {
+    return new SyncError('Database', firstLine(error.message) || error.code, {
+      code: error.code,
+      cause: error,
+    });
   }
   if (isAdapterError(error)) {
     const cause = error.cause as AdapterCause;
