@@ -57,6 +57,8 @@ describe('Graph errors from the simulator, through the official client and our m
     ],
     [{ status: 404 }, 'NotFound', 'permanent', 'ErrorItemNotFound'],
     [{ dropConnection: true }, 'Network', 'transient', 'TypeError'],
+    // A 200 whose body is not JSON: not a status Graph documents, so not guessed at.
+    [{ status: 200, malformedJson: true }, 'Unexpected', 'transient', 'SyntaxError'],
   ])('fault %j → %s', async (fault, reason, kind, code) => {
     await fx.sim.admin.addFault({ scope: { mailbox: fx.mailboxes[0]!.simId }, ...fault });
     const graph = await graphFor(0);
