@@ -102,6 +102,7 @@ const NAMED: Record<string, Reason> = {
 export function classifyGraphError(error: unknown): SyncError | undefined {
   if (error instanceof GraphError) return fromGraphError(error);
   if (error instanceof AuthError) return fromMsal(error);
+  // AbortSignal.timeout() and abort() reject with a DOMException, told apart by its standard name.
   const named = (error as { name?: unknown } | null)?.name;
   if (named === 'TimeoutError' || named === 'AbortError') {
     return new SyncError('Timeout', firstLine((error as Error).message) || 'request timed out', {
