@@ -29,6 +29,7 @@ COPY packages/queues/package.json packages/queues/
 COPY packages/sync/package.json packages/sync/
 COPY packages/telemetry/package.json packages/telemetry/
 COPY packages/testing/package.json packages/testing/
+COPY packages/workloads/package.json packages/workloads/
 # What the root postinstall (scripts/prisma-generate.cjs → prisma generate) reads.
 COPY scripts/prisma-generate.cjs scripts/
 COPY prisma.config.ts ./
