@@ -23,6 +23,7 @@ COPY apps/scheduler/package.json apps/scheduler/
 COPY apps/worker/package.json apps/worker/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
+COPY packages/errors/package.json packages/errors/
 COPY packages/graph/package.json packages/graph/
 COPY packages/queues/package.json packages/queues/
 COPY packages/sync/package.json packages/sync/

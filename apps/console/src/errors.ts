@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { Prisma } from '@syncfleet/db';
+import { classifyDatabaseError } from '@syncfleet/db';
 
 export interface FieldError {
   path: string;
@@ -57,14 +57,19 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
     if (error instanceof ApiError)
       return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.fields));
-    if (error instanceof Prisma.PrismaClientKnownRequestError) {
-      // Races the explicit checks did not see: a unique constraint, a row deleted meanwhile.
-      if (error.code === 'P2002')
-        return reply.status(409).send(errorBody('Conflict', 'The change conflicts with an existing record.'));
-      if (error.code === 'P2025')
+    // Races the explicit checks did not see: a unique or foreign key constraint, a row deleted meanwhile.
+    switch (classifyDatabaseError(error)?.reason) {
+      case 'Conflict':
+        return reply
+          .status(409)
+          .send(
+            errorBody(
+              'Conflict',
+              'The change conflicts with an existing record, or the record is still referenced.',
+            ),
+          );
+      case 'NotFound':
         return reply.status(404).send(errorBody('NotFound', 'The record does not exist (any more).'));
-      if (error.code === 'P2003')
-        return reply.status(409).send(errorBody('Conflict', 'The record is still referenced by others.'));
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500)

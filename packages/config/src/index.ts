@@ -9,3 +9,4 @@ export {
 export { ConfigError, parseWith, type EnvSource } from './parse';
 export { redactUrl } from './redact';
 export { SecretBox, generateSecretKey, type SealedSecret } from './secret-box';
+export { SecretUnreadableError } from './secret-errors';

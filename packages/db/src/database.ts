@@ -1,8 +1,6 @@
 import { Client } from 'pg';
 import { redactUrl } from '@syncfleet/config';
-
-/** Postgres' "duplicate_database" and "unique_violation" (two creators racing) SQLSTATEs. */
-const ALREADY_EXISTS = new Set(['42P04', '23505']);
+import { classifyDatabaseError } from './errors';
 
 export function databaseName(databaseUrl: string): string {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
@@ -34,7 +32,8 @@ export async function ensureDatabase(databaseUrl: string, template?: string): Pr
       await admin.query(`CREATE DATABASE ${quoteIdent(name)}${from}`);
       return true;
     } catch (error) {
-      if (ALREADY_EXISTS.has((error as { code?: string }).code ?? '')) return false;
+      // Two creators racing: duplicate_database or unique_violation, both a Conflict.
+      if (classifyDatabaseError(error)?.reason === 'Conflict') return false;
       throw error;
     }
   } finally {

@@ -12,3 +12,4 @@ export { checkPostgres } from './preflight';
 export { toDbWorkload, fromDbWorkload } from './workloads';
 export { sqlClientOf } from './client';
 export { rowDecoder, parseUtcTimestamp, type SqlClient } from './sql';
+export { classifyDatabaseError } from './errors';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig } from 'pg';
 import pg from 'pg';
 import type { Prisma } from './generated/prisma/client';
+import { asDatabaseError } from './errors';
 
 /**
  * SQL through the same `pg` pool Prisma's driver adapter uses, for the few hot statements where
@@ -51,7 +52,9 @@ export function createSqlClient(pool: Pool): SqlClient {
         types,
       };
       if (options.prepare) config.name = statementName(statement.text);
-      const result = await pool.query(config);
+      const result = await pool.query(config).catch((error: unknown) => {
+        throw asDatabaseError(error);
+      });
       return result.rows as Row[];
     },
   };

@@ -1,136 +1,176 @@
-/**
- * The one error taxonomy (docs/dynamics-server-side-sync.md#error-policy): every failure a cycle
- * can meet becomes a SyncError that is permanent or transient, and about one mailbox or the whole
- * server profile. Decided from HTTP status and error codes only — never from message text.
- */
-export type ErrorKind = 'permanent' | 'transient';
-export type ErrorScope = 'mailbox' | 'server';
+import { AuthError, ClientConfigurationError, ServerError } from '@azure/msal-node';
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { firstLine, SyncError, type Reason } from '@syncfleet/errors';
+import { entraReason, entraCode, entraMessage } from './entra-errors';
 
-export class SyncError extends Error {
-  override name = 'SyncError';
-  constructor(
-    readonly kind: ErrorKind,
-    readonly scope: ErrorScope,
-    readonly code: string,
-    message: string,
-    readonly details: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
-  ) {
-    super(message, { cause: details.cause });
+/**
+ * Graph, Entra ID (msal-node) and network failures → reasons: the one place that reads Graph status
+ * codes, Graph error codes, OAuth `error` values and AADSTS numbers. Decided from codes only, never
+ * from message text. Recorded response bodies for every row are in __fixtures__/ (errors.test.ts).
+ */
+
+/**
+ * Graph `error.code` values that say more than their status ("Microsoft Graph error responses and
+ * resource types"; Outlook mail REST API error codes; "Use delta query to track changes in
+ * Microsoft Graph data": an expired delta token is 410 Gone with syncStateNotFound/resyncRequired).
+ */
+const GRAPH_CODES: Record<string, Reason> = {
+  SyncStateNotFound: 'SyncStateGone',
+  syncStateNotFound: 'SyncStateGone',
+  resyncRequired: 'SyncStateGone',
+  ErrorAccessDenied: 'MissingPermission', // also: an application access policy excludes the mailbox
+  Authorization_RequestDenied: 'MissingPermission',
+  accessDenied: 'MissingPermission',
+  MailboxNotEnabledForRESTAPI: 'MailboxUnavailable', // inactive, soft-deleted or on-premises mailbox
+  MailboxNotSupportedForRESTAPI: 'MailboxUnavailable',
+  ErrorInvalidUser: 'MailboxUnavailable',
+  ErrorNonExistentMailbox: 'MailboxUnavailable',
+  ErrorIncorrectRoutingHint: 'MailboxUnavailable', // X-AnchorMailbox does not route to the mailbox
+  ErrorQuotaExceeded: 'MailboxUnavailable', // the mailbox is full
+  ErrorItemNotFound: 'NotFound',
+  ResourceNotFound: 'NotFound',
+  Request_ResourceNotFound: 'NotFound',
+  itemNotFound: 'NotFound',
+  ErrorIrresolvableConflict: 'Conflict', // If-Match change key is stale
+  InvalidAuthenticationToken: 'ProfileAuth',
+  ApplicationThrottled: 'Throttled',
+  TooManyRequests: 'Throttled',
+  activityLimitReached: 'Throttled',
+};
+
+/** HTTP status → reason, for codes the table above does not know ("Microsoft Graph error responses"). */
+function reasonForStatus(status: number): Reason {
+  switch (status) {
+    case 401: // authentication missing or not valid: our token is the profile's app registration's
+      return 'ProfileAuth';
+    case 403:
+      return 'MissingPermission';
+    case 404:
+      return 'NotFound';
+    case 408:
+      return 'Timeout';
+    case 409:
+    case 412:
+    case 423:
+      return 'Conflict';
+    case 410:
+      return 'SyncStateGone';
+    case 429:
+    case 509: // bandwidth limit exceeded
+      return 'Throttled';
+    case 501:
+      return 'InvalidRequest';
+    case 507: // insufficient storage: the mailbox quota is reached
+      return 'MailboxUnavailable';
   }
+  return status >= 500 ? 'ServiceUnavailable' : 'InvalidRequest';
 }
 
-/** Graph codes meaning "this mailbox cannot be synced as configured" (docs: Microsoft Graph error responses). */
-const MAILBOX_PERMANENT_CODES = new Set([
-  'ErrorAccessDenied', // application access policy excludes the mailbox
-  'MailboxNotEnabledForRESTAPI', // inactive, soft-deleted or on-premises mailbox
-  'MailboxNotSupportedForRESTAPI',
-  'ErrorInvalidUser',
-  'ErrorNonExistentMailbox',
-  'ResourceNotFound',
-  'Request_ResourceNotFound',
-  'ErrorIncorrectRoutingHint',
-]);
-
-/** AAD errors about the app registration itself: every mailbox of the profile is affected. */
-const SERVER_PERMANENT_AAD = new Set([
-  'invalid_client', // wrong secret (AADSTS7000215), unknown app (AADSTS700016)
-  'unauthorized_client',
-  'invalid_request', // e.g. unknown tenant (AADSTS90002)
-  'invalid_scope',
-]);
-
-const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** Node's and undici's socket error codes: the request never got an answer. */
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-interface GraphErrorLike {
-  statusCode?: number;
-  code?: string | null;
-  message?: string;
-  headers?: Headers;
-  body?: unknown;
-}
+/**
+ * Failures without an HTTP answer reach us as GraphError(statusCode -1) whose `code` is the
+ * original error's name (GraphErrorHandler.constructError): fetch rejects every network failure
+ * with a TypeError (Fetch standard), and AbortSignal.timeout() with a TimeoutError.
+ */
+const NAMED: Record<string, Reason> = {
+  TypeError: 'Network',
+  TimeoutError: 'Timeout',
+  AbortError: 'Timeout',
+  // msal-node failing inside the Graph client's AuthenticationHandler: its code is lost there, but
+  // the next attempt acquires the token before any request and meets the real error.
+  ServerError: 'AuthUnavailable',
+  ClientAuthError: 'AuthUnavailable',
+};
 
-export function classifyError(error: unknown): SyncError {
-  if (error instanceof SyncError) return error;
-  const e = (error ?? {}) as GraphErrorLike & { errorCode?: string; name?: string; cause?: unknown };
-
-  // msal-node: ServerError carries the AAD error in errorCode; network failures are ClientAuthErrors.
-  if (
-    typeof e.errorCode === 'string' &&
-    (e.name === 'ServerError' || e.name === 'ClientAuthError' || e.name === 'AuthError')
-  ) {
-    if (SERVER_PERMANENT_AAD.has(e.errorCode)) {
-      return new SyncError('permanent', 'server', `Auth.${e.errorCode}`, firstLine(e.message), {
-        cause: error,
-      });
-    }
-    return new SyncError('transient', 'server', `Auth.${e.errorCode}`, firstLine(e.message), {
+/** A SyncError for a Graph, msal-node or network failure; undefined when it is none of those. */
+export function classifyGraphError(error: unknown): SyncError | undefined {
+  if (error instanceof GraphError) return fromGraphError(error);
+  if (error instanceof AuthError) return fromMsal(error);
+  // AbortSignal.timeout() and abort() reject with a DOMException, told apart by its standard name.
+  const named = (error as { name?: unknown } | null)?.name;
+  if (named === 'TimeoutError' || named === 'AbortError') {
+    return new SyncError('Timeout', firstLine((error as Error).message) || 'request timed out', {
+      code: named,
       cause: error,
     });
-  }
-
-  const status = typeof e.statusCode === 'number' && e.statusCode > 0 ? e.statusCode : undefined;
-  if (status !== undefined) {
-    const code = graphCode(e) ?? `Http${status}`;
-    const retryAfterMs = parseRetryAfter(e.headers?.get?.('retry-after') ?? null);
-    const details = { status, retryAfterMs, cause: error };
-    const message = firstLine(e.message) || code;
-    if (TRANSIENT_STATUSES.has(status)) return new SyncError('transient', 'mailbox', code, message, details);
-    if (status === 410) return new SyncError('transient', 'mailbox', code, message, details); // sync state evicted
-    if (status === 401) return new SyncError('permanent', 'mailbox', code, message, details);
-    if (MAILBOX_PERMANENT_CODES.has(code) || status === 403 || status === 404) {
-      return new SyncError('permanent', 'mailbox', code, message, details);
-    }
-    return new SyncError('permanent', 'mailbox', code, message, details);
-  }
-
-  // The Graph client wraps failures that had no HTTP response into GraphError(statusCode -1) whose
-  // code is the original error's name.
-  if (
-    e.code === 'AbortError' ||
-    e.code === 'TimeoutError' ||
-    e.name === 'AbortError' ||
-    e.name === 'TimeoutError'
-  ) {
-    return new SyncError(
-      'transient',
-      'mailbox',
-      'Network.Timeout',
-      firstLine(e.message) || 'request timed out',
-      { cause: error },
-    );
   }
   const networkCode = findNetworkCode(error);
-  if (networkCode)
-    return new SyncError('transient', 'mailbox', `Network.${networkCode}`, firstLine(e.message), {
+  if (networkCode) {
+    return new SyncError('Network', firstLine((error as Error).message) || networkCode, {
+      code: networkCode,
       cause: error,
     });
-  // Prisma's connection errors (P1xxx) and pg's: our own infrastructure, never the mailbox's fault.
-  const dbCode = (error as { code?: unknown })?.code;
-  if (typeof dbCode === 'string' && (/^P1\d{3}$/.test(dbCode) || /^(08|57P)/.test(dbCode))) {
-    return new SyncError('transient', 'server', `Database.${dbCode}`, firstLine(e.message), { cause: error });
   }
-  return new SyncError('transient', 'mailbox', 'Unexpected', firstLine(e.message) || String(error), {
-    cause: error,
+  return undefined;
+}
+
+function fromGraphError(e: GraphError): SyncError {
+  const status = e.statusCode >= 400 ? e.statusCode : undefined;
+  const code = graphCode(e);
+  if (status === undefined) {
+    const reason = (code && NAMED[code]) || 'Unexpected';
+    return new SyncError(reason, firstLine(e.message) || code || 'Graph request failed', {
+      code: code ?? 'GraphError',
+      status: e.statusCode > 0 ? e.statusCode : undefined,
+      cause: e,
+    });
+  }
+  const reason = (code && GRAPH_CODES[code]) || reasonForStatus(status);
+  const retryAfterMs = parseRetryAfter(e.headers?.get('retry-after') ?? null);
+  return new SyncError(reason, firstLine(e.message) || code || `HTTP ${status}`, {
+    code: code ?? `Http${status}`,
+    status,
+    retryAfterMs,
+    cause: e,
   });
 }
 
-function graphCode(e: GraphErrorLike): string | undefined {
+function fromMsal(e: AuthError): SyncError {
+  if (e instanceof ServerError) {
+    const reason = entraReason(e.errorCode, e.errorNo, e.status);
+    return new SyncError(reason, entraMessage(reason, e), { code: entraCode(e), status: e.status, cause: e });
+  }
+  // A profile whose authority URL msal cannot use is the profile's to fix.
+  if (e instanceof ClientConfigurationError) {
+    return new SyncError('ProfileAuth', firstLine(e.message), { code: e.errorCode, cause: e });
+  }
+  // ClientAuthError network_error / endpoints_resolution_error: the token endpoint (or its
+  // metadata) could not be reached.
+  const reason: Reason = MSAL_UNREACHABLE.has(e.errorCode) ? 'AuthUnavailable' : 'Unexpected';
+  return new SyncError(reason, firstLine(e.message), { code: e.errorCode, cause: e });
+}
+
+/** msal-common ClientAuthErrorCodes for "the network failed". */
+const MSAL_UNREACHABLE = new Set(['network_error', 'endpoints_resolution_error', 'no_network_connectivity']);
+
+function graphCode(e: GraphError): string | undefined {
   if (e.code && e.code !== 'null') return e.code;
   const body = typeof e.body === 'string' ? safeJson(e.body) : e.body;
-  const code = (body as { error?: { code?: string } } | undefined)?.error?.code;
-  return typeof code === 'string' ? code : undefined;
+  const code = (body as { code?: unknown; error?: { code?: unknown } } | null)?.error?.code;
+  if (typeof code === 'string') return code;
+  // constructErrorFromResponse keeps the inner `error` object (stringified) as the body.
+  const inner = (body as { code?: unknown } | null)?.code;
+  if (typeof inner === 'string') return inner;
+  // A failure that GraphErrorHandler did not recognise as an Error (one from another realm, as
+  // under Jest) is kept whole as the body: its name is what `code` would have been.
+  const name = (body as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** Retry-After is seconds (possibly fractional) or an HTTP date (Graph throttling guidance). */
@@ -143,11 +183,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 function findNetworkCode(error: unknown): string | undefined {
-  for (
-    let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
-    current && depth < 5;
-    depth++
-  ) {
+  let current = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
     if (typeof current.code === 'string' && NETWORK_CODES.has(current.code)) return current.code;
     current = current.cause as typeof current;
   }
@@ -160,8 +197,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function firstLine(message: unknown): string {
-  return typeof message === 'string' ? (message.split('\n')[0] ?? '').slice(0, 500) : '';
 }

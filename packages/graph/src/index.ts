@@ -1,4 +1,4 @@
-export * from './errors';
+export { classifyGraphError, parseRetryAfter } from './errors';
 export * from './clients';
 export { createTokenProvider, GRAPH_SCOPE, type AppCredentials, type TokenProvider } from './token-provider';
 export { FleetTransport, type MailboxRoute, type TransportHooks } from './transport';

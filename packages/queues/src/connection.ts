@@ -37,8 +37,7 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
       );
     }
   } catch (error) {
-    const cause =
-      error instanceof Error && /no answer within/.test(error.message) ? error : (lastError ?? error);
+    const cause = error instanceof DeadlineExceeded ? error : (lastError ?? error);
     const reason = cause instanceof Error ? cause.message || cause.name : String(cause);
     throw new Error(
       `Redis is not reachable at ${redactUrl(url)} (${reason}).\n` +
@@ -52,10 +51,13 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
   }
 }
 
+/** The check's own deadline passed: reported as is (the client's last error would be stale). */
+class DeadlineExceeded extends Error {}
+
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

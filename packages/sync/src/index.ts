@@ -8,6 +8,7 @@ export {
 } from './engine/test-and-enable';
 export { createEngineResources, settingsFromEnv, logNotifier, type EngineWiring } from './engine/resources';
 export { consequenceOf, type Consequence } from './engine/policy';
+export { classifyError } from './engine/classify';
 export { nextRunAt } from './engine/schedule';
 export { toDbWorkload, fromDbWorkload } from '@syncfleet/db';
 export { createProbeHandlers, userPath } from './probe/probe-handlers';

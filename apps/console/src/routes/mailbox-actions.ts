@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AlertSeverity, ApprovalState, toDbWorkload } from '@syncfleet/db';
 import { WORKLOAD_NAMES } from '@syncfleet/workloads';
+import { classifyError } from '@syncfleet/sync';
 import { notFound, parse } from '../errors';
 import { disableSchema, uuidParam } from '../schemas';
 import { mailboxView } from '../serialize';
@@ -67,7 +68,7 @@ export function mailboxActionRoutes(app: FastifyInstance, deps: RouteDeps): void
     await requireMailbox(id);
     const result = await deps.testAndEnable(id).catch((error: unknown) => {
       // Deleted between our check and the engine's read.
-      if (error instanceof Error && error.name === 'MailboxNotFoundError') throw notFound('Mailbox', id);
+      if (classifyError(error).reason === 'NotFound') throw notFound('Mailbox', id);
       throw error;
     });
     request.log.info(

@@ -168,13 +168,13 @@ describe('one cycle through the engine', () => {
     const outcomes = [];
     for (const id of ids) outcomes.push(await runWorkloadJob(res, handlers, job(id)));
     const rows = await db.prisma.mailboxWorkload.findMany({ where: { mailboxId: { in: ids } } });
-    expect(rows.map((r) => r.lastErrorCode)).toContain('Auth.invalid_client');
+    expect(rows.map((r) => r.lastErrorCode)).toContain('AADSTS7000215');
     expect(outcomes).toEqual(['failure', 'skipped', 'skipped']);
     const profileAlerts = await db.prisma.alert.findMany({
       where: { profileId: fx.profileId, mailboxId: null, severity: 'Error' },
     });
     expect(profileAlerts).toHaveLength(1);
-    expect(profileAlerts[0]!.code).toBe('Auth.invalid_client');
+    expect(profileAlerts[0]!.code).toBe('AADSTS7000215');
     expect(
       await db.prisma.mailboxWorkload.count({
         where: { enabled: true, mailbox: { profileId: fx.profileId } },

@@ -1,5 +1,5 @@
 import { AlertSeverity, Prisma, RunOutcome, toDbWorkload } from '@syncfleet/db';
-import type { SyncError } from '@syncfleet/graph';
+import type { SyncError } from '@syncfleet/errors';
 import { notifyOwner, raiseAlert } from './alerts';
 import type { Claim } from './claim';
 import { consequenceOf } from './policy';
@@ -140,6 +140,17 @@ export async function finishFailure(
             mailboxId: mailbox.id,
             profileId: mailbox.profileId,
           });
+        }
+        break;
+      }
+      case 'postpone': {
+        // App-wide (our infrastructure): try again later; the mailbox's retry count is untouched.
+        outcome = RunOutcome.TransientFailure;
+        const retryAt = new Date(timing.finishedAt.getTime() + consequence.delayMs);
+        set.push(Prisma.sql`"nextDueAt" = ${retryAt}::timestamp`);
+        if (error.details.retryAfterMs) {
+          const postponed = new Date(timing.finishedAt.getTime() + error.details.retryAfterMs);
+          set.push(Prisma.sql`"postponedUntil" = ${postponed}::timestamp`);
         }
         break;
       }

@@ -1,8 +1,8 @@
-import { classifyError } from '@syncfleet/graph';
 import type { WorkloadJob } from '@syncfleet/queues';
 import { claimCycle, renewClaim } from './claim';
 import { finishFailure, finishSuccess } from './finish';
 import type { EngineResources, WorkloadHandlers } from './types';
+import { classifyError } from './classify';
 
 export type JobOutcome = 'success' | 'yielded' | 'failure' | 'skipped' | 'lost-claim';
 
@@ -108,7 +108,13 @@ export async function runWorkloadJob(
       }
       const syncError = classifyError(error);
       logger.warn(
-        { code: syncError.code, kind: syncError.kind, scope: syncError.scope, err: syncError.message },
+        {
+          reason: syncError.reason,
+          code: syncError.code,
+          kind: syncError.kind,
+          scope: syncError.scope,
+          err: syncError.message,
+        },
         'cycle failed',
       );
       await finishFailure(res, claim, mailbox, syncError, { startedAt, finishedAt: res.clock(), jobId });

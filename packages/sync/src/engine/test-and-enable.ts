@@ -1,8 +1,10 @@
 import { AlertSeverity, fromDbWorkload, SyncMethod, toDbWorkload } from '@syncfleet/db';
-import { classifyError, SyncError, type MailboxGraph } from '@syncfleet/graph';
+import { SyncError, type Reason } from '@syncfleet/errors';
+import type { MailboxGraph } from '@syncfleet/graph';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
 import { userPath } from '../probe/probe-handlers';
 import { notifyOwner, raiseAlert } from './alerts';
+import { classifyError } from './classify';
 import type { EngineResources } from './types';
 
 export interface TestAndEnableCheck {
@@ -19,16 +21,14 @@ export interface TestAndEnableResult {
   workloads: Record<WorkloadName, 'enabled' | 'failed' | 'not-configured'>;
 }
 
-/** Graph's answers for an address that is not a synchronisable mailbox (Graph error responses). */
-const NO_MAILBOX_CODES = new Set([
-  'ErrorInvalidUser',
-  'ResourceNotFound',
-  'Request_ResourceNotFound',
-  'MailboxNotEnabledForRESTAPI',
-]);
+/** Looking the address up: no such user, or a user without a mailbox Graph can sync. */
+const NO_MAILBOX: ReadonlySet<Reason> = new Set(['NotFound', 'MailboxUnavailable']);
 
-export class MailboxNotFoundError extends Error {
-  override name = 'MailboxNotFoundError';
+/** The mailbox row does not exist: a NotFound SyncError, so callers switch on the reason. */
+export class MailboxNotFoundError extends SyncError {
+  constructor(mailboxId: string) {
+    super('NotFound', `Mailbox ${mailboxId} does not exist`, { code: 'MailboxNotFound' });
+  }
 }
 
 /**
@@ -42,7 +42,7 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
     where: { id: mailboxId },
     include: { profile: true, workloads: true },
   });
-  if (!mailbox) throw new MailboxNotFoundError(`Mailbox ${mailboxId} does not exist`);
+  if (!mailbox) throw new MailboxNotFoundError(mailboxId);
   const checks: TestAndEnableCheck[] = [];
   const configured = mailbox.workloads
     .filter((w) => w.method === SyncMethod.ServerSideSync)
@@ -59,12 +59,9 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
   if (mailbox.approvalState !== 'Approved') {
     failure = fail(
       'approval',
-      new SyncError(
-        'permanent',
-        'mailbox',
-        'MailboxNotApproved',
-        'The mailbox email address is not approved.',
-      ),
+      new SyncError('MailboxUnavailable', 'The mailbox email address is not approved.', {
+        code: 'MailboxNotApproved',
+      }),
     );
   }
   // The probe requests go through a fresh client: a profile fixed since the last failure is used as it is now.
@@ -87,10 +84,9 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
         failure = fail(
           'mailbox',
           new SyncError(
-            'permanent',
-            'mailbox',
-            'AliasNotSupported',
+            'MailboxUnavailable',
             `${mailbox.address} is an alias of ${primary[0] ?? user.id}; sync the primary address instead.`,
+            { code: 'AliasNotSupported' },
           ),
         );
       } else {
@@ -99,8 +95,8 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
       }
     } catch (error) {
       const e = classifyError(error);
-      failure = fail(e.scope === 'server' ? 'credentials' : 'mailbox', e);
-      if (NO_MAILBOX_CODES.has(e.code)) {
+      failure = fail(e.scope === 'profile' ? 'credentials' : 'mailbox', e);
+      if (NO_MAILBOX.has(e.reason)) {
         checks[checks.length - 1]!.message =
           `${mailbox.address} has no mailbox Graph can sync (an alias, a distribution list, or an inactive or on-premises mailbox cannot be synced): ${e.message}`;
       }

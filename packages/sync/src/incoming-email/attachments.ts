@@ -1,4 +1,5 @@
 import type { MailboxGraph } from '@syncfleet/graph';
+import { classifyError } from '../engine/classify';
 
 export interface FetchedAttachment {
   name: string;
@@ -20,7 +21,7 @@ interface GraphAttachment {
   contentBytes?: string;
 }
 
-const notFound = (e: unknown) => (e as { statusCode?: number })?.statusCode === 404;
+const notFound = (e: unknown) => classifyError(e).reason === 'NotFound';
 
 /**
  * A message's attachments: metadata for all, content for file attachments up to `maxBytes`

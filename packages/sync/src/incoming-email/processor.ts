@@ -1,4 +1,5 @@
 import { Prisma, rowDecoder, type Db, type MailboxFolderSync } from '@syncfleet/db';
+import { classifyError } from '../engine/classify';
 import { CLAIM_HELD } from '../engine/finish';
 import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
 import { userPath } from '../probe/probe-handlers';
@@ -113,15 +114,6 @@ function outOfBudget(ctx: CycleContext, settings: IncomingSettings, tally: Tally
   );
 }
 
-/**
- * 410 SyncStateNotFound (or resyncRequired): the delta state is gone
- * (docs/microsoft-graph.md#expired-state).
- */
-function syncStateGone(error: unknown): boolean {
-  const e = error as { statusCode?: number; code?: string };
-  return e?.statusCode === 410 || e?.code === 'SyncStateNotFound' || e?.code === 'resyncRequired';
-}
-
 interface DeltaPage {
   value?: unknown[];
   '@odata.nextLink'?: string;
@@ -155,7 +147,9 @@ async function syncFolder(
         .get()) as DeltaPage;
     } catch (error) {
       if (ctx.signal.aborted) return done(false); // everything up to the last page is committed
-      if (!syncStateGone(error) || resyncs >= MAX_RESYNCS_PER_FOLDER) throw error;
+      // The delta state is gone (410): start the folder's round again ("Use delta query to track
+      // changes in Microsoft Graph data").
+      if (classifyError(error).reason !== 'SyncStateGone' || resyncs >= MAX_RESYNCS_PER_FOLDER) throw error;
       resyncs += 1;
       row = await restartRound(ctx, row);
       unsaved = false;
@@ -285,20 +279,18 @@ async function applyPage(
   return counts;
 }
 
-const RETRYABLE = new Set(['P2002', 'P2034', '40001', '40P01']);
-
 /**
- * A page's transaction, retried when Postgres chose it as a deadlock victim or a concurrent worker
- * won a unique race (both roll back cleanly; re-running the page is safe by construction).
+ * A page's transaction, retried when Postgres chose it as a deadlock or serialization victim
+ * (TransactionConflict) or a concurrent worker won a unique race (Conflict): both roll back
+ * cleanly, and re-running the page is safe by construction.
  */
 async function inTransaction<T>(prisma: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await prisma.$transaction(fn, { maxWait: 10_000, timeout: 60_000 });
     } catch (error) {
-      const code = (error as { code?: string; meta?: { code?: string } })?.code;
-      const dbCode = (error as { meta?: { code?: string } })?.meta?.code;
-      if (attempt >= 4 || !(RETRYABLE.has(code ?? '') || RETRYABLE.has(dbCode ?? ''))) throw error;
+      const reason = classifyError(error).reason;
+      if (attempt >= 4 || (reason !== 'TransactionConflict' && reason !== 'Conflict')) throw error;
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { OutgoingCrashPoint } from '@syncfleet/config';
 import { EmailStatus } from '@syncfleet/db';
-import { classifyError, SyncError } from '@syncfleet/graph';
+import { SyncError } from '@syncfleet/errors';
+import { classifyError } from '../engine/classify';
 import type { CycleContext } from '../engine/types';
 import { userPath } from '../probe/probe-handlers';
 import { appendTrackingToken, formatTrackingToken } from '../tracking-token';
@@ -33,15 +34,12 @@ export class SimulatedCrash extends Error {
 type Phase = 'prepare' | 'send' | 'after-send';
 
 const ACTIVE = [EmailStatus.PendingSend, EmailStatus.Sending];
-/** Graph statuses that reject this one email (bad recipients, too large), not the mailbox. */
-const EMAIL_PERMANENT_STATUSES = new Set([400, 413, 415, 422]);
-
+/**
+ * Graph rejecting the request itself (bad recipients, too large: InvalidRequest) fails this one
+ * email; anything else (a routing problem, access denied…) is the mailbox's and goes to the policy.
+ */
 export function isEmailPermanent(error: SyncError): boolean {
-  return (
-    error.kind === 'permanent' &&
-    EMAIL_PERMANENT_STATUSES.has(error.details.status ?? 0) &&
-    error.code !== 'ErrorIncorrectRoutingHint' // a routing problem is the mailbox's, not the email's
-  );
+  return error.reason === 'InvalidRequest';
 }
 
 const reasonOf = (e: SyncError) => `${e.code}: ${e.message}`.slice(0, 1000);
@@ -150,7 +148,7 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
         await sendDraft(graph, user, draft.id);
       } catch (error) {
         const e = classifyError(error);
-        if (e.details.status !== 404 || !draft.internetMessageId) throw error;
+        if (e.reason !== 'NotFound' || !draft.internetMessageId) throw error;
         // Gone: our own earlier send (answer lost, or retried by the Graph client), or deleted.
         phase = 'prepare';
         const found = await findByInternetMessageId(graph, user, draft.internetMessageId);
@@ -163,12 +161,7 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
       crash('after-send');
       return await markSent(clock(), draft);
     }
-    throw new SyncError(
-      'transient',
-      'mailbox',
-      'DraftVanished',
-      'the draft kept disappearing before sending',
-    );
+    throw new SyncError('Conflict', 'the draft kept disappearing before sending', { code: 'DraftVanished' });
   } catch (error) {
     if (error instanceof SimulatedCrash) throw error;
     const e = classifyError(error);
