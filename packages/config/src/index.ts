@@ -6,5 +6,6 @@ export {
   type OutgoingEnv,
   type OutgoingCrashPoint,
 } from './outgoing-env';
-export { ConfigError, parseWith, type EnvSource } from './parse';
+export { ConfigError, parseWith, redactCredentials, type EnvSource } from './parse';
 export { SecretBox, generateSecretKey, type SealedSecret } from './secret-box';
+export { SecretUnreadableError } from './secret-errors';

@@ -34,7 +34,25 @@ export function parseWith<S extends z.ZodType>(
 }
 
 function redact(variable: string, value: string): string {
-  return /SECRET|TOKEN|KEY|PASSWORD/i.test(variable) ? '***' : value;
+  if (/SECRET|TOKEN|KEY|PASSWORD/i.test(variable)) return '***';
+  // A value refused at boot may be a URL too malformed for the pattern below ("redis//u:pw@h"):
+  // anything in front of an "@" is treated as credentials.
+  return redactCredentials(value).replace(/[^\s/@]+@/g, (m) => (m === '***@' ? m : '***@'));
+}
+
+/**
+ * Hides credentials inside any URL in `text`: the user-info part (`user:password@`, or a token used
+ * as user name) and password-like query parameters. Works on values that are not valid URLs (a
+ * misspelt scheme is exactly when a configuration error shows the value), so it is a pattern, not
+ * `new URL()`.
+ */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]*)@/gi, (_m, scheme: string, userInfo: string) => {
+      const colon = userInfo.indexOf(':');
+      return colon >= 0 ? `${scheme}${userInfo.slice(0, colon)}:***@` : `${scheme}***@`;
+    })
+    .replace(/([?&](?:password|pass|pwd|secret|token|access_token|sig|key)=)[^&#\s]*/gi, '$1***');
 }
 
 export const bool = z
