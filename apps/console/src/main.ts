@@ -32,6 +32,12 @@ async function main(): Promise<void> {
     logger,
     adminToken: env.ADMIN_TOKEN,
     testAndEnable: (mailboxId) => testAndEnable(engine, mailboxId),
+    security: {
+      authFailureLimit: { max: env.CONSOLE_AUTH_MAX_FAILURES, windowMs: 60_000 },
+      allowedOrigins: env.CONSOLE_ALLOWED_ORIGINS,
+      trustProxy: env.CONSOLE_TRUST_PROXY,
+      uploadBudgetBytes: env.CONSOLE_UPLOAD_BUDGET_BYTES,
+    },
   });
   await app.listen({ host: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
   const address = app.server.address();

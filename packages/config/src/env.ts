@@ -129,6 +129,29 @@ export const consoleEnvSchema = z.object({
   CONSOLE_HOST: z.string().default('127.0.0.1'),
   CONSOLE_PORT: int(0, 65535).default(3000),
   ADMIN_TOKEN: adminToken,
+  /** Failed authentications per client address per minute before it is refused (429). */
+  CONSOLE_AUTH_MAX_FAILURES: int(1, 10_000).default(20),
+  /** Origins (besides the console's own) allowed to send state-changing requests, comma-separated. */
+  CONSOLE_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(urlWithProtocol('https:', 'http:'))),
+  /**
+   * Addresses of the proxies in front (the Ingress controller), so rate limits see the client's
+   * address from X-Forwarded-For: "true", or a comma-separated list of IPs/CIDRs.
+   */
+  CONSOLE_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === 'false' ? false : v === 'true' ? true : v)),
+  /** Bytes of large request bodies (POST /api/emails) one console buffers at once. */
+  CONSOLE_UPLOAD_BUDGET_BYTES: int(1024 * 1024).default(32 * 1024 * 1024),
 });
 
 const HINTS: Record<string, string> = {
