@@ -16,7 +16,7 @@ import { UploadBudget } from './upload-budget';
 /** Profiles, mailboxes and actions have small bodies; a larger one is refused with 413 unread. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-export const DEFAULT_SECURITY: Required<Omit<ConsoleSecurity, 'trustProxy'>> = {
+export const DEFAULT_SECURITY: Required<Omit<ConsoleSecurity, 'trustProxy' | 'uploads'>> = {
   authFailureLimit: DEFAULT_AUTH_FAILURE_LIMIT,
   // About three maximal emails at once (see routes/emails.ts); more wait (429) instead of buffering.
   uploadBudgetBytes: 32 * 1024 * 1024,
@@ -33,7 +33,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   const routeDeps: RouteDeps = {
     ...deps,
     clock: deps.clock ?? (() => new Date()),
-    uploads: new UploadBudget(security.uploadBudgetBytes),
+    uploads: security.uploads ?? new UploadBudget(security.uploadBudgetBytes),
   };
   const app = Fastify({
     loggerInstance: deps.logger,

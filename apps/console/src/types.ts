@@ -34,6 +34,8 @@ export interface ConsoleSecurity {
   authFailureLimit?: AuthFailureLimit;
   /** Bytes of large request bodies the process buffers at once (POST /api/emails). */
   uploadBudgetBytes?: number;
+  /** The budget itself, when a test wants to watch it (otherwise made from uploadBudgetBytes). */
+  uploads?: UploadBudget;
   /** Origins besides the console's own that may send state-changing requests (a dashboard's). */
   allowedOrigins?: string[];
   /** Fastify's trustProxy: the Ingress in front, so the client address is the real one. */
