@@ -62,6 +62,10 @@ async function main(): Promise<void> {
         caPath: string;
       };
       childEnv.GRAPH_CA_FILE = ready.caPath;
+      // The simulator is not a Microsoft endpoint: the demo allows its host explicitly.
+      childEnv.GRAPH_ALLOWED_HOSTS = [process.env.GRAPH_ALLOWED_HOSTS, new URL(ready.url).host]
+        .filter(Boolean)
+        .join(',');
       await enableDemo(env.DATABASE_URL, env.REDIS_URL, env.QUEUE_PREFIX, secrets, ready);
     }
     children.push(
@@ -123,6 +127,7 @@ async function enableDemo(
       settings: settingsFromEnv(parseSchedulerEnv(process.env)),
       host: 'npm-start',
       caFile: sim.caPath,
+      graphAllowedHosts: [new URL(sim.url).host],
     });
     const demo = await ensureDemo(prisma, secretBox, engine, sim.url, SEED);
     console.log(`Demo profile ready: ${demo.enabled} mailbox(es) enabled by Test & Enable.`);

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     settings: settingsFromEnv(env),
     host: env.HOST_ID,
     caFile: env.GRAPH_CA_FILE,
+    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
   });
   const app = await buildConsole({
     prisma,
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     logger,
     adminToken: env.ADMIN_TOKEN,
     testAndEnable: (mailboxId) => testAndEnable(engine, mailboxId),
+    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
     security: {
       authFailureLimit: { max: env.CONSOLE_AUTH_MAX_FAILURES, windowMs: 60_000 },
       allowedOrigins: env.CONSOLE_ALLOWED_ORIGINS,

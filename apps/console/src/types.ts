@@ -24,6 +24,8 @@ export interface ConsoleDeps {
   /** Compared in constant time with the bearer token (or the Basic password) of every admin request. */
   adminToken: string;
   testAndEnable: (mailboxId: string) => Promise<TestAndEnableResult>;
+  /** GRAPH_ALLOWED_HOSTS: hosts a profile's URLs may use besides Microsoft's endpoints. */
+  graphAllowedHosts?: readonly string[];
   clock?: () => Date;
   security?: ConsoleSecurity;
 }

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     settings: settingsFromEnv(env),
     host: env.HOST_ID,
     caFile: env.GRAPH_CA_FILE,
+    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
     slotLeaseMs: env.SLOT_LEASE_MS,
   });
   const fleet = startWorkers(env, res, createWorkloadHandlers(env));

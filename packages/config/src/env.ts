@@ -63,6 +63,26 @@ export const secretsEnvSchema = z.object({
 /** Trust for the Graph/Entra endpoints: an extra CA (the simulator's), never disabled verification. */
 export const graphEnvSchema = z.object({
   GRAPH_CA_FILE: z.string().optional(),
+  /**
+   * Hosts ("host" or "host:port") a profile's authority or Graph URL may use besides Microsoft's
+   * documented cloud endpoints — the Graph simulator in the demo and tests. Comma-separated.
+   */
+  GRAPH_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/, 'must be "host" or "host:port"'),
+      ),
+    ),
 });
 
 export const schedulingEnvSchema = z.object({
@@ -161,6 +181,8 @@ const HINTS: Record<string, string> = {
     'Generate one with: echo "k1:$(openssl rand -base64 32)". To rotate, put the new key first and keep the old ones after it.',
   ADMIN_TOKEN: 'Generate one with: openssl rand -hex 32',
   WORKLOADS: `Comma-separated list of: ${WORKLOAD_NAMES.join(', ')}`,
+  GRAPH_ALLOWED_HOSTS:
+    "Example: 127.0.0.1:4443,graph-simulator:4443 (Microsoft's endpoints are always allowed)",
 };
 
 export const schedulerEnvSchema = baseEnvSchema.extend(schedulingEnvSchema.shape);

@@ -44,6 +44,8 @@ export interface EngineWiring {
   settings: EngineSettings;
   host: string;
   caFile?: string;
+  /** GRAPH_ALLOWED_HOSTS: hosts a profile may use besides Microsoft's endpoints. */
+  graphAllowedHosts?: readonly string[];
   slotLeaseMs?: number;
   hooks?: TransportHooks;
   notifier?: OwnerNotifier;
@@ -56,6 +58,7 @@ export function createEngineResources(w: EngineWiring): EngineResources {
     limiter,
     dispatcher: createDispatcher(w.caFile),
     hooks: w.hooks,
+    allowedHosts: w.graphAllowedHosts,
     // Decrypted only when a client is built; never logged, never kept beyond msal-node's config.
     loadSecret: async (profileId) => {
       const profile = await w.prisma.emailServerProfile.findUniqueOrThrow({
