@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseBaseEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma, migrate } from '@syncfleet/db';
 import { checkRedis, createRedis } from '@syncfleet/queues';
-import { createEngineResources, settingsFromEnv } from '@syncfleet/sync';
+import { createEngineResources, settingsFromEnv, verifySecretKeys } from '@syncfleet/sync';
 import { parseSchedulerEnv } from '@syncfleet/config';
 import { createLogger } from '@syncfleet/telemetry';
 import { ROOT, startChild, stopChildren, type Child } from './fleet/children';
@@ -118,6 +118,7 @@ async function enableDemo(
   const redis = createRedis(redisUrl);
   try {
     const secretBox = new SecretBox(secrets.SECRET_KEYS.split(','));
+    await verifySecretKeys(prisma, secretBox, createLogger({ name: 'start', level: 'warn' }));
     const engine = createEngineResources({
       prisma,
       redis,

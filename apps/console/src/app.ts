@@ -9,6 +9,7 @@ import { mailboxActionRoutes } from './routes/mailbox-actions';
 import { mailboxRoutes } from './routes/mailboxes';
 import { healthRoutes, monitoringRoutes } from './routes/monitoring';
 import { profileRoutes } from './routes/profiles';
+import { secretRoutes } from './routes/secrets';
 import { registerSecurityHeaders, sameOriginJsonOnly } from './security';
 import type { ConsoleDeps, ConsoleSecurity, RouteDeps } from './types';
 import { UploadBudget } from './upload-budget';
@@ -58,6 +59,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     alertRoutes(api, routeDeps);
     monitoringRoutes(api, routeDeps);
     emailRoutes(api, routeDeps);
+    secretRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);

@@ -1,7 +1,7 @@
 import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
-import { createEngineResources, settingsFromEnv, testAndEnable } from '@syncfleet/sync';
+import { createEngineResources, settingsFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
 import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { buildConsole } from './app';
 import { BULL_BOARD_PATH } from './bull-board';
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const redis = createRedis(env.REDIS_URL);
   const queues = createQueues(redis, env.QUEUE_PREFIX);
   const secretBox = new SecretBox(env.SECRET_KEYS);
+  // A wrong key is refused here, before a secret is sealed or opened with it.
+  await verifySecretKeys(prisma, secretBox, logger);
   const engine = createEngineResources({
     prisma,
     redis,

@@ -175,6 +175,13 @@ const OPERATIONS: Operation[] = [
     tag: 'emails',
     errors: [404],
   },
+  {
+    method: 'post',
+    path: '/api/secrets/rotate',
+    summary:
+      'Re-seal every profile secret under the newest SECRET_KEYS key (then older keys can be removed); idempotent',
+    tag: 'secrets',
+  },
 ];
 
 const errorSchema = {

@@ -107,3 +107,23 @@ test('the database holds ciphertext that SecretBox opens', async () => {
     SECRET,
   );
 });
+
+test('POST /api/secrets/rotate reports what it re-sealed and what it cannot open, never a secret', async () => {
+  const { generateSecretKey, SecretBox } = await import('@syncfleet/config');
+  const orphan = new SecretBox([generateSecretKey('retired')]).seal(SECRET);
+  const { id } = await h.db.prisma.emailServerProfile.create({
+    data: {
+      name: 'orphan',
+      tenantId: 't',
+      clientId: 'c',
+      clientSecretCiphertext: orphan.ciphertext,
+      clientSecretKeyId: 'retired',
+    },
+  });
+  const response = await call(h.app, 'POST', '/api/secrets/rotate');
+  expect(response.status).toBe(200);
+  expect(response.json).toMatchObject({ currentKeyId: 'k1', rotated: 0 });
+  expect(response.json.unreadable).toContainEqual({ profileId: id, keyId: 'retired' });
+  expect(response.body).not.toContain(SECRET);
+  expect(h.logs.text()).not.toContain(SECRET);
+});

@@ -1,7 +1,6 @@
-import type { SecretBox } from '@syncfleet/config';
-import { type SchedulingEnv } from '@syncfleet/config';
+import { SecretUnreadableError, type SchedulingEnv, type SecretBox } from '@syncfleet/config';
 import { sqlClientOf, type Db } from '@syncfleet/db';
-import { createDispatcher, GraphClients, type TransportHooks } from '@syncfleet/graph';
+import { createDispatcher, GraphClients, SyncError, type TransportHooks } from '@syncfleet/graph';
 import { RedisSlotLimiter } from '@syncfleet/queues';
 import type { Logger } from '@syncfleet/telemetry';
 import { cadenceFromEnv, WORKLOAD_NAMES, type Cadence, type WorkloadName } from '@syncfleet/workloads';
@@ -65,10 +64,17 @@ export function createEngineResources(w: EngineWiring): EngineResources {
         where: { id: profileId },
         select: { clientSecretCiphertext: true, clientSecretKeyId: true },
       });
-      return w.secretBox.open({
-        keyId: profile.clientSecretKeyId,
-        ciphertext: profile.clientSecretCiphertext,
-      });
+      try {
+        return w.secretBox.open({
+          keyId: profile.clientSecretKeyId,
+          ciphertext: profile.clientSecretCiphertext,
+        });
+      } catch (error) {
+        // Every mailbox of the profile would fail alike: one permanent profile-level failure.
+        if (error instanceof SecretUnreadableError)
+          throw new SyncError('permanent', 'server', 'SecretUnreadable', error.message, { cause: error });
+        throw error;
+      }
     },
   });
   return {
