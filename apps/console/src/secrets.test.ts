@@ -1,3 +1,4 @@
+import { generateSecretKey, SecretBox } from '@syncfleet/config';
 import {
   ADMIN_TOKEN,
   call,
@@ -109,7 +110,6 @@ test('the database holds ciphertext that SecretBox opens', async () => {
 });
 
 test('POST /api/secrets/rotate reports what it re-sealed and what it cannot open, never a secret', async () => {
-  const { generateSecretKey, SecretBox } = await import('@syncfleet/config');
   const orphan = new SecretBox([generateSecretKey('retired')]).seal(SECRET);
   const { id } = await h.db.prisma.emailServerProfile.create({
     data: {
