@@ -1,8 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { DEFAULT_AUTH_FAILURE_LIMIT, failureCounter, requireAdmin } from './auth';
 import { mountBullBoard } from './bull-board';
-import { installErrorHandling, notFound } from './errors';
-import { buildOpenApiDocument } from './openapi';
+import { errorBody, installErrorHandling, notFound } from './errors';
+import { assertDocumented, buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
 import { emailRoutes } from './routes/emails';
 import { mailboxActionRoutes } from './routes/mailbox-actions';
@@ -41,6 +41,10 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     // Every route's body is small except POST /api/emails, which sets its own limit.
     bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: security.trustProxy ?? false,
+    // Errors Fastify raises before routing (a malformed %-escape in the URL) get our error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).status(400).send(errorBody('BadRequest', error.message));
+    },
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
   await registerSecurityHeaders(app);
@@ -48,7 +52,11 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   const sameOrigin = sameOriginJsonOnly(security.allowedOrigins);
   healthRoutes(app, routeDeps);
 
+  const apiRoutes: { method: string; url: string }[] = [];
   await app.register(async (api) => {
+    api.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) apiRoutes.push({ method, url: route.url });
+    });
     api.addHook('onRequest', requireAdmin(deps.adminToken, failures));
     api.addHook('onRequest', sameOrigin);
     const openApi = buildOpenApiDocument();
@@ -65,6 +73,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);
     });
   });
+  assertDocumented(apiRoutes);
   await mountBullBoard(app, deps.queues, [
     requireAdmin(deps.adminToken, failures, { browserPrompt: true }),
     sameOrigin,
