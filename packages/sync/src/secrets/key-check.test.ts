@@ -3,6 +3,7 @@ import { createLogger } from '@syncfleet/telemetry';
 import { runWorkloadJob } from '../engine/run-job';
 import { createProbeHandlers } from '../probe/probe-handlers';
 import { useEngineHarness } from '../testing/engine-harness';
+import { spawnApp } from '../testing/processes';
 import { rotateSecrets, SecretKeyMismatchError, verifySecretKeys } from './key-check';
 
 const h = useEngineHarness('key-check', { mailboxes: 2, workloads: ['incoming-email', 'act'] });
@@ -22,6 +23,20 @@ describe('SECRET_KEYS checked at boot', () => {
       expect.arrayContaining(['boot1', 'boot2']),
     );
   });
+
+  it('a worker process with the wrong key under a known id refuses to start, naming the key id', async () => {
+    await verifySecretKeys(h.db.prisma, h.fx.secretBox, logger);
+    const worker = spawnApp('worker', 'wrong-key-worker', {
+      DATABASE_URL: h.db.url,
+      REDIS_URL: h.redis.url,
+      QUEUE_PREFIX: h.redis.prefix,
+      SECRET_KEYS: generateSecretKey(h.fx.secretBox.currentKeyId),
+      LOG_LEVEL: 'warn',
+    });
+    const { code } = await worker.exited;
+    expect(code).not.toBe(0);
+    expect(worker.output()).toMatch(new RegExp(`"${h.fx.secretBox.currentKeyId}" is not the one`));
+  }, 60_000);
 });
 
 describe('rotation', () => {
