@@ -44,7 +44,7 @@ export function nulPaths(value: unknown, path: string[] = [], found: FieldError[
   } else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       if (key.includes('\u0000'))
-        found.push({ path: [...path, key.replace(/\u0000/g, '\\u0000')].join('.'), message });
+        found.push({ path: [...path, key.replaceAll('\u0000', '\\u0000')].join('.'), message });
       else nulPaths(item, [...path, key], found);
     }
   }
