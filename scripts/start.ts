@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseBaseEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma, migrate } from '@syncfleet/db';
 import { checkRedis, createRedis } from '@syncfleet/queues';
-import { createEngineResources, settingsFromEnv } from '@syncfleet/sync';
+import { createEngineResources, settingsFromEnv, verifySecretKeys } from '@syncfleet/sync';
 import { parseSchedulerEnv } from '@syncfleet/config';
 import { createLogger } from '@syncfleet/telemetry';
 import { REPO_ROOT as ROOT, startProcess, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
@@ -62,6 +62,10 @@ async function main(): Promise<void> {
         caPath: string;
       };
       childEnv.GRAPH_CA_FILE = ready.caPath;
+      // The simulator is not a Microsoft endpoint: the demo allows its host explicitly.
+      childEnv.GRAPH_ALLOWED_HOSTS = [process.env.GRAPH_ALLOWED_HOSTS, new URL(ready.url).host]
+        .filter(Boolean)
+        .join(',');
       await enableDemo(env.DATABASE_URL, env.REDIS_URL, env.QUEUE_PREFIX, secrets, ready);
     }
     children.push(
@@ -114,6 +118,7 @@ async function enableDemo(
   const redis = createRedis(redisUrl);
   try {
     const secretBox = new SecretBox(secrets.SECRET_KEYS.split(','));
+    await verifySecretKeys(prisma, secretBox, createLogger({ name: 'start', level: 'warn' }));
     const engine = createEngineResources({
       prisma,
       redis,
@@ -123,6 +128,7 @@ async function enableDemo(
       settings: settingsFromEnv(parseSchedulerEnv(process.env)),
       host: 'npm-start',
       caFile: sim.caPath,
+      graphAllowedHosts: [new URL(sim.url).host],
     });
     const demo = await ensureDemo(prisma, secretBox, engine, sim.url, SEED);
     console.log(`Demo profile ready: ${demo.enabled} mailbox(es) enabled by Test & Enable.`);

@@ -19,7 +19,7 @@ export function loadDevSecrets(dataDir: string, env: NodeJS.ProcessEnv): DevSecr
   if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>;
   const secrets: DevSecrets = {
     SECRET_KEYS: env.SECRET_KEYS || stored.SECRET_KEYS || generateSecretKey('dev1'),
-    ADMIN_TOKEN: env.ADMIN_TOKEN || stored.ADMIN_TOKEN || randomBytes(24).toString('hex'),
+    ADMIN_TOKEN: env.ADMIN_TOKEN || stored.ADMIN_TOKEN || randomBytes(32).toString('hex'),
   };
   if (secrets.SECRET_KEYS !== stored.SECRET_KEYS || secrets.ADMIN_TOKEN !== stored.ADMIN_TOKEN) {
     mkdirSync(dataDir, { recursive: true });

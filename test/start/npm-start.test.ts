@@ -39,7 +39,7 @@ describe('npm start', () => {
         description: 'the fleet to start',
       });
       const consoleUrl = output.match(/Console API : (\S+)\/api/)![1]!;
-      const token = output.match(/Admin token : ([0-9a-f]{48})/)![1]!;
+      const token = output.match(/Admin token : ([0-9a-f]{64})/)![1]!;
       expect(output).toMatch(/Bull Board {2}: http:\/\/127\.0\.0\.1:\d+\/queues/);
 
       const unauthorized = await fetch(`${consoleUrl}/api/mailboxes`);

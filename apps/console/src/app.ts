@@ -1,15 +1,28 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { requireAdmin } from './auth';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { DEFAULT_AUTH_FAILURE_LIMIT, failureCounter, requireAdmin } from './auth';
 import { mountBullBoard } from './bull-board';
-import { installErrorHandling, notFound } from './errors';
-import { buildOpenApiDocument } from './openapi';
+import { errorBody, installErrorHandling, notFound } from './errors';
+import { assertDocumented, buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
 import { emailRoutes } from './routes/emails';
 import { mailboxActionRoutes } from './routes/mailbox-actions';
 import { mailboxRoutes } from './routes/mailboxes';
 import { healthRoutes, monitoringRoutes } from './routes/monitoring';
 import { profileRoutes } from './routes/profiles';
-import type { ConsoleDeps, RouteDeps } from './types';
+import { secretRoutes } from './routes/secrets';
+import { registerSecurityHeaders, sameOriginJsonOnly } from './security';
+import type { ConsoleDeps, ConsoleSecurity, RouteDeps } from './types';
+import { UploadBudget } from './upload-budget';
+
+/** Profiles, mailboxes and actions have small bodies; a larger one is refused with 413 unread. */
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export const DEFAULT_SECURITY: Required<Omit<ConsoleSecurity, 'trustProxy' | 'uploads'>> = {
+  authFailureLimit: DEFAULT_AUTH_FAILURE_LIMIT,
+  // About three maximal emails at once (see routes/emails.ts); more wait (429) instead of buffering.
+  uploadBudgetBytes: 32 * 1024 * 1024,
+  allowedOrigins: [],
+};
 
 /**
  * The console's HTTP app. Nothing listens here: main.ts calls listen(), tests use inject().
@@ -17,13 +30,35 @@ import type { ConsoleDeps, RouteDeps } from './types';
  * addresses only — never headers (so never Authorization) and never bodies (so never a secret).
  */
 export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> {
-  const routeDeps: RouteDeps = { ...deps, clock: deps.clock ?? (() => new Date()) };
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 256 * 1024 }) as unknown as FastifyInstance;
+  const security = { ...DEFAULT_SECURITY, ...deps.security };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    clock: deps.clock ?? (() => new Date()),
+    uploads: security.uploads ?? new UploadBudget(security.uploadBudgetBytes),
+  };
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Every route's body is small except POST /api/emails, which sets its own limit.
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: security.trustProxy ?? false,
+    // Errors Fastify raises before routing (a malformed %-escape in the URL) get our error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).status(400).send(errorBody('BadRequest', error.message));
+    },
+  }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  await registerSecurityHeaders(app);
+  const failures = await failureCounter(app, security.authFailureLimit);
+  const sameOrigin = sameOriginJsonOnly(security.allowedOrigins);
   healthRoutes(app, routeDeps);
 
+  const apiRoutes: { method: string; url: string }[] = [];
   await app.register(async (api) => {
-    api.addHook('onRequest', requireAdmin(deps.adminToken));
+    api.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) apiRoutes.push({ method, url: route.url });
+    });
+    api.addHook('onRequest', requireAdmin(deps.adminToken, failures));
+    api.addHook('onRequest', sameOrigin);
     const openApi = buildOpenApiDocument();
     api.get('/api/openapi.json', async () => openApi);
     profileRoutes(api, routeDeps);
@@ -32,11 +67,16 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     alertRoutes(api, routeDeps);
     monitoringRoutes(api, routeDeps);
     emailRoutes(api, routeDeps);
+    secretRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);
     });
   });
-  await mountBullBoard(app, deps.queues, deps.adminToken);
+  assertDocumented(apiRoutes);
+  await mountBullBoard(app, deps.queues, [
+    requireAdmin(deps.adminToken, failures, { browserPrompt: true }),
+    sameOrigin,
+  ]);
   return app;
 }

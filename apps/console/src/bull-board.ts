@@ -1,20 +1,23 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { WorkloadQueues } from '@syncfleet/queues';
-import { requireAdmin } from './auth';
 
 export const BULL_BOARD_PATH = '/queues';
 
 /**
- * Bull Board under /queues, inside its own encapsulated context whose onRequest hook requires the
- * admin token: the hook covers the UI, its static files and its API, and nothing outside. Basic auth
+ * Bull Board under /queues, inside its own encapsulated context whose onRequest hooks (`guards`)
+ * require the admin token and refuse cross-site requests: the hook covers the UI, its static files and its API, and nothing outside. Basic auth
  * is accepted (and challenged) so a browser can open it.
  */
-export async function mountBullBoard(app: FastifyInstance, queues: WorkloadQueues, adminToken: string) {
+export async function mountBullBoard(
+  app: FastifyInstance,
+  queues: WorkloadQueues,
+  guards: onRequestHookHandler[],
+) {
   await app.register(async (scope) => {
-    scope.addHook('onRequest', requireAdmin(adminToken, { browserPrompt: true }));
+    for (const guard of guards) scope.addHook('onRequest', guard);
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(BULL_BOARD_PATH);
     createBullBoard({

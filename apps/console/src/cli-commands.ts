@@ -28,6 +28,7 @@ export const USAGE = `Usage: syncfleet <command> [options]   (env: SYNCFLEET_CON
   mailboxes details <id> [--text]
   alerts <mailboxId> | alerts --profile <id>   [--severity Error|Warning|Information]
   queues
+  secrets rotate     re-seal every profile secret under the newest SECRET_KEYS key
 Add --json for raw JSON output.`;
 
 class CliError extends Error {}
@@ -88,6 +89,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+const CLI_REQUEST_TIMEOUT_MS = 300_000;
+
 async function request(io: CliIo, method: string, path: string, body?: unknown) {
   const response = await fetch(new URL(path, io.baseUrl), {
     method,
@@ -96,6 +99,8 @@ async function request(io: CliIo, method: string, path: string, body?: unknown) 
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
+    // Test & Enable waits for Graph; nothing else takes long. No request waits forever.
+    signal: AbortSignal.timeout(CLI_REQUEST_TIMEOUT_MS),
   }).catch((error: unknown) => {
     throw new CliError(`cannot reach the console at ${io.baseUrl} (${(error as Error).message}).`);
   });
@@ -160,6 +165,19 @@ async function dispatch([group, action, id]: string[], values: Values, io: CliIo
     };
     const profile = (await request(io, 'POST', '/api/profiles', body)).json();
     return print(profile, () => table([profile], ['id', 'name', 'tenantId', 'clientId', 'hasClientSecret']));
+  }
+  if (group === 'secrets' && action === 'rotate') {
+    const result = (await request(io, 'POST', '/api/secrets/rotate')).json();
+    print(
+      result,
+      () =>
+        `Re-sealed ${result.rotated} profile secret(s) under key "${result.currentKeyId}"; ${result.current} already were.\n` +
+        (result.unreadable.length
+          ? `Cannot open ${result.unreadable.length} (key not configured): re-enter their secrets.\n` +
+            table(result.unreadable, ['profileId', 'keyId'])
+          : 'No profile needs an older key any more: older keys can be removed from SECRET_KEYS.\n'),
+    );
+    return result.unreadable.length ? 3 : 0;
   }
   if (group === 'mailboxes') return mailboxes(action, id, values, io, print, idArg);
   if (group === 'alerts') {

@@ -1,7 +1,7 @@
 import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
-import { createEngineResources, settingsFromEnv, testAndEnable } from '@syncfleet/sync';
+import { createEngineResources, settingsFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
 import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { buildConsole } from './app';
 import { BULL_BOARD_PATH } from './bull-board';
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const redis = createRedis(env.REDIS_URL);
   const queues = createQueues(redis, env.QUEUE_PREFIX);
   const secretBox = new SecretBox(env.SECRET_KEYS);
+  // A wrong key is refused here, before a secret is sealed or opened with it.
+  await verifySecretKeys(prisma, secretBox, logger);
   const engine = createEngineResources({
     prisma,
     redis,
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     settings: settingsFromEnv(env),
     host: env.HOST_ID,
     caFile: env.GRAPH_CA_FILE,
+    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
   });
   const app = await buildConsole({
     prisma,
@@ -32,6 +35,13 @@ async function main(): Promise<void> {
     logger,
     adminToken: env.ADMIN_TOKEN,
     testAndEnable: (mailboxId) => testAndEnable(engine, mailboxId),
+    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
+    security: {
+      authFailureLimit: { max: env.CONSOLE_AUTH_MAX_FAILURES, windowMs: 60_000 },
+      allowedOrigins: env.CONSOLE_ALLOWED_ORIGINS,
+      trustProxy: env.CONSOLE_TRUST_PROXY,
+      uploadBudgetBytes: env.CONSOLE_UPLOAD_BUDGET_BYTES,
+    },
   });
   await app.listen({ host: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
   const address = app.server.address();

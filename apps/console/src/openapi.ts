@@ -24,7 +24,7 @@ interface Operation {
   status?: 200 | 201 | 204;
 }
 
-const OPERATIONS: Operation[] = [
+export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/api/profiles',
@@ -175,7 +175,30 @@ const OPERATIONS: Operation[] = [
     tag: 'emails',
     errors: [404],
   },
+  {
+    method: 'post',
+    path: '/api/secrets/rotate',
+    summary:
+      'Re-seal every profile secret under the newest SECRET_KEYS key (then older keys can be removed); idempotent',
+    tag: 'secrets',
+  },
 ];
+
+/**
+ * Every /api route must have an entry above: the OpenAPI document is what clients — and the fuzz
+ * test, which generates requests for every documented operation — know about. Called by app.ts with
+ * the routes Fastify registered; an undocumented route stops the console at startup.
+ */
+export function assertDocumented(routes: { method: string; url: string }[]): void {
+  const documented = new Set(OPERATIONS.map((op) => `${op.method.toUpperCase()} ${op.path}`));
+  const missing = routes
+    .filter((r) => r.url.startsWith('/api/') && r.url !== '/api/*' && r.url !== '/api/openapi.json')
+    .filter((r) => r.method !== 'HEAD')
+    .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`)
+    .filter((key) => !documented.has(key));
+  if (missing.length)
+    throw new Error(`Routes missing from the OpenAPI document (openapi.ts): ${missing.join(', ')}`);
+}
 
 const errorSchema = {
   type: 'object',

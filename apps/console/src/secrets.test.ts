@@ -1,3 +1,4 @@
+import { generateSecretKey, SecretBox } from '@syncfleet/config';
 import {
   ADMIN_TOKEN,
   call,
@@ -106,4 +107,23 @@ test('the database holds ciphertext that SecretBox opens', async () => {
   expect(h.secretBox.open({ keyId: row.clientSecretKeyId, ciphertext: row.clientSecretCiphertext })).toBe(
     SECRET,
   );
+});
+
+test('POST /api/secrets/rotate reports what it re-sealed and what it cannot open, never a secret', async () => {
+  const orphan = new SecretBox([generateSecretKey('retired')]).seal(SECRET);
+  const { id } = await h.db.prisma.emailServerProfile.create({
+    data: {
+      name: 'orphan',
+      tenantId: 't',
+      clientId: 'c',
+      clientSecretCiphertext: orphan.ciphertext,
+      clientSecretKeyId: 'retired',
+    },
+  });
+  const response = await call(h.app, 'POST', '/api/secrets/rotate');
+  expect(response.status).toBe(200);
+  expect(response.json).toMatchObject({ currentKeyId: 'k1', rotated: 0 });
+  expect(response.json.unreadable).toContainEqual({ profileId: id, keyId: 'retired' });
+  expect(response.body).not.toContain(SECRET);
+  expect(h.logs.text()).not.toContain(SECRET);
 });

@@ -40,7 +40,7 @@ export interface ConsoleHarness {
 /** A console on this test file's own database and queue prefix, with captured logs. */
 export async function startConsole(
   label: string,
-  overrides: Partial<Pick<ConsoleDeps, 'testAndEnable' | 'clock'>> = {},
+  overrides: Partial<Pick<ConsoleDeps, 'testAndEnable' | 'clock' | 'security' | 'graphAllowedHosts'>> = {},
 ): Promise<ConsoleHarness> {
   const db = await createTestDatabase(label);
   const redis = await createTestRedis(label);
@@ -71,6 +71,9 @@ export async function startConsole(
     adminToken: ADMIN_TOKEN,
     testAndEnable,
     clock: overrides.clock,
+    graphAllowedHosts: overrides.graphAllowedHosts,
+    // Tests send many bad tokens from one address; the limit itself is tested in security.test.ts.
+    security: { authFailureLimit: { max: 10_000, windowMs: 60_000 }, ...overrides.security },
   });
   await app.ready();
   return {

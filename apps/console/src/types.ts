@@ -2,6 +2,8 @@ import type { SecretBox } from '@syncfleet/config';
 import type { Db } from '@syncfleet/db';
 import type { WorkloadName, WorkloadQueues } from '@syncfleet/queues';
 import type { Logger } from '@syncfleet/telemetry';
+import type { AuthFailureLimit } from './auth';
+import type { UploadBudget } from './upload-budget';
 
 /**
  * The result of Test & Enable. Same shape as `TestAndEnableResult` in @syncfleet/sync, which owns
@@ -22,10 +24,27 @@ export interface ConsoleDeps {
   /** Compared in constant time with the bearer token (or the Basic password) of every admin request. */
   adminToken: string;
   testAndEnable: (mailboxId: string) => Promise<TestAndEnableResult>;
+  /** GRAPH_ALLOWED_HOSTS: hosts a profile's URLs may use besides Microsoft's endpoints. */
+  graphAllowedHosts?: readonly string[];
   clock?: () => Date;
+  security?: ConsoleSecurity;
 }
 
-/** What route modules receive: the deps with the clock resolved. */
-export type RouteDeps = Omit<ConsoleDeps, 'clock'> & { clock: () => Date };
+/** Limits and trust settings of the HTTP surface (defaults in app.ts). */
+export interface ConsoleSecurity {
+  /** Failed authentications per client address and window before the address gets 429. */
+  authFailureLimit?: AuthFailureLimit;
+  /** Bytes of large request bodies the process buffers at once (POST /api/emails). */
+  uploadBudgetBytes?: number;
+  /** The budget itself, when a test wants to watch it (otherwise made from uploadBudgetBytes). */
+  uploads?: UploadBudget;
+  /** Origins besides the console's own that may send state-changing requests (a dashboard's). */
+  allowedOrigins?: string[];
+  /** Fastify's trustProxy: the Ingress in front, so the client address is the real one. */
+  trustProxy?: boolean | string;
+}
+
+/** What route modules receive: the deps with the clock resolved and the shared upload budget. */
+export type RouteDeps = Omit<ConsoleDeps, 'clock'> & { clock: () => Date; uploads: UploadBudget };
 
 export type { WorkloadName };

@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'error',
       SECRET_KEYS: keys.join(','),
       GRAPH_CA_FILE: sim.caPath,
+      GRAPH_ALLOWED_HOSTS: new URL(sim.url).host,
       WORKLOADS: 'incoming-email',
       WORKER_CONCURRENCY_INCOMING: CONCURRENCY,
       INCOMING_INTERVAL_SEC: '86400',

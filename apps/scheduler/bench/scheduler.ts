@@ -103,6 +103,7 @@ async function run(n: number): Promise<void> {
       LOG_LEVEL: 'error',
       SECRET_KEYS: keys.join(','),
       GRAPH_CA_FILE: sim.caPath,
+      GRAPH_ALLOWED_HOSTS: new URL(sim.url).host,
       WORKLOADS: 'incoming-email',
       WORKER_CONCURRENCY_INCOMING: '50',
       INCOMING_INTERVAL_SEC: '3600',

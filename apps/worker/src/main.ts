@@ -1,7 +1,12 @@
 import { parseWorkerEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, createRedis } from '@syncfleet/queues';
-import { createEngineResources, createWorkloadHandlers, settingsFromEnv } from '@syncfleet/sync';
+import {
+  createEngineResources,
+  createWorkloadHandlers,
+  settingsFromEnv,
+  verifySecretKeys,
+} from '@syncfleet/sync';
 import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { startWorkers } from './worker';
 
@@ -15,15 +20,19 @@ async function main(): Promise<void> {
   // commands that concurrent cycles issue in the same tick in one write: socket writes are what
   // an idle cycle's Redis traffic costs (bench:scheduler:saturation).
   const redis = createRedis(env.REDIS_URL, { enableAutoPipelining: true });
+  const secretBox = new SecretBox(env.SECRET_KEYS);
+  // A wrong key is refused here, before any job could fail on it.
+  await verifySecretKeys(prisma, secretBox, logger);
   const res = createEngineResources({
     prisma,
     redis,
-    secretBox: new SecretBox(env.SECRET_KEYS),
+    secretBox,
     logger,
     queuePrefix: env.QUEUE_PREFIX,
     settings: settingsFromEnv(env),
     host: env.HOST_ID,
     caFile: env.GRAPH_CA_FILE,
+    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
     slotLeaseMs: env.SLOT_LEASE_MS,
   });
   const fleet = startWorkers(env, res, createWorkloadHandlers(env));

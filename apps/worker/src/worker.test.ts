@@ -43,6 +43,7 @@ describe('worker shutdown', () => {
       HOST_ID: 'drain-worker',
       SECRET_KEYS: fx.secretKeys.join(','),
       GRAPH_CA_FILE: fx.sim.caPath,
+      GRAPH_ALLOWED_HOSTS: new URL(fx.sim.url).host,
       WORKLOADS: 'incoming-email',
       SHUTDOWN_GRACE_MS: '1000',
       LOG_LEVEL: 'info',

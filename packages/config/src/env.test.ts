@@ -1,4 +1,4 @@
-import { ConfigError, parseSchedulerEnv, parseWorkerEnv } from './index';
+import { ConfigError, parseConsoleEnv, parseSchedulerEnv, parseWorkerEnv, redactCredentials } from './index';
 
 const KEY = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
@@ -45,5 +45,48 @@ describe('parseEnv', () => {
     });
     expect(env.SECRET_KEYS).toHaveLength(2);
     expect(env.WORKLOADS).toEqual(['act']);
+  });
+});
+
+describe('configuration errors redact credentials in URLs', () => {
+  it.each([
+    ['DATABASE_URL', 'postgresq://u:pw-db-1@h/db'],
+    ['REDIS_URL', 'http://:pw-redis-2@redis:6379'],
+    ['REDIS_URL', 'redis//user:pw-redis-3@host'],
+  ])('%s=%s', (variable, value) => {
+    let message = '';
+    try {
+      parseWorkerEnv({ SECRET_KEYS: KEY, [variable]: value });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(variable);
+    expect(message).not.toMatch(/pw-(db|redis)-\d/);
+  });
+
+  it('redacts user info and password-like query parameters anywhere in a text', () => {
+    expect(redactCredentials('see postgresql://app:hunter2@db:5432/x?sslpassword=a&password=b')).toBe(
+      'see postgresql://app:***@db:5432/x?sslpassword=a&password=***',
+    );
+    expect(redactCredentials('rediss://tok3n@cache')).toBe('rediss://***@cache');
+  });
+});
+
+describe('ADMIN_TOKEN strength', () => {
+  const parseConsole = (token: string) => () =>
+    parseConsoleEnv({ SECRET_KEYS: KEY, ADMIN_TOKEN: token, DATABASE_URL: undefined });
+
+  it('accepts a generated token (openssl rand -hex 32)', () => {
+    expect(parseConsole('3f9c1e7a4b2d8f60c5a19e3b7d4f2a0c8e6b1d9f3a5c7e0b2d4f6a8c1e3b5d7f')).not.toThrow();
+  });
+
+  it.each([
+    ['short', '0123456789abcdef0123456789', /at least 32 characters/],
+    ['repetitive', 'abcdefghijabcdefghijabcdefghijab', /looks guessable/],
+    ['few distinct characters', 'passwordpasswordpasswordpassword', /looks guessable/],
+    ['the placeholder', 'CHANGE-ME-generate-with-openssl-rand-hex-32', /placeholder/],
+  ])('refuses a %s token without echoing it', (_label, token, problem) => {
+    expect(parseConsole(token)).toThrow(problem);
+    expect(parseConsole(token)).toThrow(/ADMIN_TOKEN.*\*\*\*/);
   });
 });

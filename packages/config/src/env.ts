@@ -63,6 +63,26 @@ export const secretsEnvSchema = z.object({
 /** Trust for the Graph/Entra endpoints: an extra CA (the simulator's), never disabled verification. */
 export const graphEnvSchema = z.object({
   GRAPH_CA_FILE: z.string().optional(),
+  /**
+   * Hosts ("host" or "host:port") a profile's authority or Graph URL may use besides Microsoft's
+   * documented cloud endpoints — the Graph simulator in the demo and tests. Comma-separated.
+   */
+  GRAPH_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/, 'must be "host" or "host:port"'),
+      ),
+    ),
 });
 
 export const schedulingEnvSchema = z.object({
@@ -94,10 +114,64 @@ export const workerEnvSchema = z.object({
   SLOT_LEASE_MS: int(500).default(30_000),
 });
 
+/**
+ * A basic entropy estimate for a token: length × the Shannon entropy of its character frequencies.
+ * It cannot prove randomness, but it refuses "aaaa…", "passwordpassword…" and short tokens.
+ */
+export function estimatedEntropyBits(token: string): number {
+  const counts = new Map<string, number>();
+  for (const c of token) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / token.length) * Math.log2(n / token.length);
+  return perChar * token.length;
+}
+
+/** `openssl rand -hex 32` gives 64 characters and about 250 bits by this estimate. */
+export const adminToken = z
+  .string()
+  .min(32, 'must be at least 32 characters')
+  .refine((t) => new Set(t).size >= 10 && estimatedEntropyBits(t) >= 96 && !isPeriodic(t), {
+    message: 'looks guessable (too few distinct characters or too repetitive)',
+  })
+  .refine((t) => !/change-?me/i.test(t), { message: 'is still the example placeholder' });
+
+/** "abcdabcdabcd…": the token repeats a shorter unit. */
+function isPeriodic(token: string): boolean {
+  for (let period = 1; period <= token.length / 2; period++) {
+    let repeats = true;
+    for (let i = period; i < token.length && repeats; i++) repeats = token[i] === token[i - period];
+    if (repeats) return true;
+  }
+  return false;
+}
+
 export const consoleEnvSchema = z.object({
   CONSOLE_HOST: z.string().default('127.0.0.1'),
   CONSOLE_PORT: int(0, 65535).default(3000),
-  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters'),
+  ADMIN_TOKEN: adminToken,
+  /** Failed authentications per client address per minute before it is refused (429). */
+  CONSOLE_AUTH_MAX_FAILURES: int(1, 10_000).default(20),
+  /** Origins (besides the console's own) allowed to send state-changing requests, comma-separated. */
+  CONSOLE_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(urlWithProtocol('https:', 'http:'))),
+  /**
+   * Addresses of the proxies in front (the Ingress controller), so rate limits see the client's
+   * address from X-Forwarded-For: "true", or a comma-separated list of IPs/CIDRs.
+   */
+  CONSOLE_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === 'false' ? false : v === 'true' ? true : v)),
+  /** Bytes of large request bodies (POST /api/emails) one console buffers at once. */
+  CONSOLE_UPLOAD_BUDGET_BYTES: int(1024 * 1024).default(32 * 1024 * 1024),
 });
 
 const HINTS: Record<string, string> = {
@@ -105,8 +179,10 @@ const HINTS: Record<string, string> = {
   REDIS_URL: 'Example: redis://127.0.0.1:6379',
   SECRET_KEYS:
     'Generate one with: echo "k1:$(openssl rand -base64 32)". To rotate, put the new key first and keep the old ones after it.',
-  ADMIN_TOKEN: 'Generate one with: openssl rand -hex 24',
+  ADMIN_TOKEN: 'Generate one with: openssl rand -hex 32',
   WORKLOADS: `Comma-separated list of: ${WORKLOAD_NAMES.join(', ')}`,
+  GRAPH_ALLOWED_HOSTS:
+    "Example: 127.0.0.1:4443,graph-simulator:4443 (Microsoft's endpoints are always allowed)",
 };
 
 export const schedulerEnvSchema = baseEnvSchema.extend(schedulingEnvSchema.shape);

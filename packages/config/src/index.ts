@@ -7,6 +7,6 @@ export {
   type OutgoingCrashPoint,
 } from './outgoing-env';
 export { ConfigError, parseWith, type EnvSource } from './parse';
-export { redactUrl } from './redact';
+export { redactCredentials } from './redact';
 export { SecretBox, generateSecretKey, type SealedSecret } from './secret-box';
 export { SecretUnreadableError } from './secret-errors';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { redactUrl } from './redact';
+import { redactCredentials } from './redact';
 
 /** Thrown at boot when the environment is wrong: one line per variable, each saying how to fix it. */
 export class ConfigError extends Error {
@@ -36,8 +36,9 @@ export function parseWith<S extends z.ZodType>(
 
 function redact(variable: string, value: string): string {
   if (/SECRET|TOKEN|KEY|PASSWORD/i.test(variable)) return '***';
-  // A connection URL of the wrong kind may still carry a password (postgres://user:pw@…).
-  return value.includes('://') ? redactUrl(value) : value;
+  // A value refused at boot may be a URL too malformed for the pattern below ("redis//u:pw@h"):
+  // anything in front of an "@" is treated as credentials.
+  return redactCredentials(value).replace(/[^\s/@]+@/g, (m) => (m === '***@' ? m : '***@'));
 }
 
 export const bool = z

@@ -1,10 +1,10 @@
 import { Client } from 'pg';
-import { redactUrl } from '@syncfleet/config';
+import { redactCredentials } from '@syncfleet/config';
 import { classifyDatabaseError } from './errors';
 
 export function databaseName(databaseUrl: string): string {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
-  if (!name) throw new Error(`DATABASE_URL has no database name: ${redactUrl(databaseUrl)}`);
+  if (!name) throw new Error(`DATABASE_URL has no database name: ${redactCredentials(databaseUrl)}`);
   return name;
 }
 

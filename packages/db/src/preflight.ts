@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { redactUrl } from '@syncfleet/config';
+import { redactCredentials } from '@syncfleet/config';
 import { withDatabase } from './database';
 
 /**
@@ -17,7 +17,7 @@ export async function checkPostgres(databaseUrl: string, timeoutMs = 3_000): Pro
   } catch (error) {
     const reason = error instanceof Error ? error.message || error.name : String(error);
     throw new Error(
-      `PostgreSQL is not reachable at ${redactUrl(databaseUrl)} (${reason}).\n` +
+      `PostgreSQL is not reachable at ${redactCredentials(databaseUrl)} (${reason}).\n` +
         `  Start it (e.g. \`docker compose up -d postgres\`, or your system's PostgreSQL service) ` +
         `or set DATABASE_URL to a reachable server.`,
 

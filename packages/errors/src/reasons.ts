@@ -89,6 +89,12 @@ export const REASONS = {
     summary:
       "this deployment cannot decrypt the profile's stored secret (SECRET_KEYS lacks the key that sealed it): restore the key, or enter the secret again",
   },
+  EndpointNotAllowed: {
+    kind: 'permanent',
+    scope: 'profile',
+    summary:
+      "the profile's authority or Graph URL is not one of Microsoft's cloud endpoints nor allowed by GRAPH_ALLOWED_HOSTS",
+  },
   AuthUnavailable: {
     kind: 'transient',
     scope: 'profile',

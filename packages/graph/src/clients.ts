@@ -10,6 +10,8 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import type { SlotLimiter } from '@syncfleet/queues';
 import type { Dispatcher } from 'undici';
+import { endpointProblem } from './endpoints';
+import { SyncError } from '@syncfleet/errors';
 import { parseRetryAfter } from './errors';
 import { createTokenProvider, type AppCredentials, type TokenProvider } from './token-provider';
 import { FleetTransport, type MailboxRoute, type TransportHooks } from './transport';
@@ -47,6 +49,8 @@ export interface GraphClientsOptions {
   dispatcher?: Dispatcher;
   hooks?: TransportHooks;
   maxRetries?: number;
+  /** Hosts allowed besides Microsoft's endpoints (GRAPH_ALLOWED_HOSTS): see endpoints.ts. */
+  allowedHosts?: readonly string[];
 }
 
 /** One mailbox's view of Graph: every request carries X-AnchorMailbox and the mailbox's route. */
@@ -74,13 +78,25 @@ export class GraphClients {
   private async entry(profile: GraphProfile) {
     const cached = this.cache.get(profile.id);
     if (cached && cached.version === profile.updatedAt.getTime()) return cached;
+    // Checked before the secret is even decrypted: a profile row pointing elsewhere (changed in the
+    // database, or before the allowed list was narrowed) never receives it.
+    for (const [kind, url] of [
+      ['authority', profile.authorityUrl],
+      ['graph', profile.graphBaseUrl],
+    ] as const) {
+      const problem = endpointProblem(url, kind, this.options.allowedHosts);
+      if (problem) throw new SyncError('EndpointNotAllowed', `The profile's ${kind} URL ${problem}.`);
+    }
     const credentials: AppCredentials = {
       tenantId: profile.tenantId,
       clientId: profile.clientId,
       authorityUrl: profile.authorityUrl,
       clientSecret: await this.options.loadSecret(profile.id),
     };
-    const tokens = createTokenProvider(credentials, this.options.dispatcher);
+    const tokens = createTokenProvider(credentials, {
+      dispatcher: this.options.dispatcher,
+      timeoutMs: profile.connectionTimeoutSec * 1000,
+    });
     const retry = new RetryHandler(
       new RetryHandlerOptions(1, this.options.maxRetries ?? 3, (_delay, _attempt, _req, _opts, response) => {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
@@ -119,7 +135,7 @@ export class GraphClients {
     signal?: AbortSignal,
   ): Promise<MailboxGraph> {
     const { client, tokens } = await this.entry(profile);
-    await tokens.getAccessToken();
+    await tokens.getAccessToken(signal);
     const route: MailboxRoute = {
       profileId: profile.id,
       profileLimit: profile.maxConcurrentConnections,

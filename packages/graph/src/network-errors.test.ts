@@ -80,12 +80,15 @@ describe('failures without an HTTP answer', () => {
 
   test("msal-node cannot reach the token endpoint (ClientAuthError): AuthUnavailable, the profile's", async () => {
     const port = await closedPort();
-    const tokens = createTokenProvider({
-      tenantId: 'contoso',
-      clientId: '11111111-2222-3333-4444-555555555555',
-      clientSecret: 'secret',
-      authorityUrl: `https://127.0.0.1:${port}`,
-    });
+    const tokens = createTokenProvider(
+      {
+        tenantId: 'contoso',
+        clientId: '11111111-2222-3333-4444-555555555555',
+        clientSecret: 'secret',
+        authorityUrl: `https://127.0.0.1:${port}`,
+      },
+      { timeoutMs: 5_000 },
+    );
     const thrown = await failure(tokens.getAccessToken());
     expect(thrown).toMatchObject({ name: 'ClientAuthError' });
     expect(classifyGraphError(thrown)).toMatchObject({

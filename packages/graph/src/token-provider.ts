@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ConfidentialClientApplication,
   type INetworkModule,
@@ -25,14 +26,31 @@ export interface AppCredentials {
 }
 
 export interface TokenProvider {
-  getAccessToken(): Promise<string>;
+  /** `signal` cancels the token request (shutdown, cycle budget); the profile's timeout always applies. */
+  getAccessToken(signal?: AbortSignal): Promise<string>;
 }
+
+export interface TokenProviderOptions {
+  dispatcher?: Dispatcher;
+  /** Every request to the authority (token, metadata) is aborted after this long. */
+  timeoutMs: number;
+}
+
+/**
+ * The signal of the token acquisition in flight. msal-node's acquireTokenByClientCredential takes
+ * no signal, but it calls our network module within the acquisition's async context, so the module
+ * finds the signal here. One acquisition per profile is shared by every waiting job (see join()).
+ */
+const acquisitionSignal = new AsyncLocalStorage<AbortSignal>();
 
 /**
  * Client-credentials tokens for one profile's app registration. msal-node caches the token and
  * renews it before expiry, so this is called per request at no network cost.
  */
-export function createTokenProvider(credentials: AppCredentials, dispatcher?: Dispatcher): TokenProvider {
+export function createTokenProvider(
+  credentials: AppCredentials,
+  { dispatcher, timeoutMs }: TokenProviderOptions,
+): TokenProvider {
   const authority = `${credentials.authorityUrl.replace(/\/+$/, '')}/${credentials.tenantId}`;
   const host = new URL(authority).host;
   const app = new ConfidentialClientApplication({
@@ -42,13 +60,13 @@ export function createTokenProvider(credentials: AppCredentials, dispatcher?: Di
       authority,
       ...(MSAL_KNOWN_HOSTS.has(host) ? {} : { knownAuthorities: [host] }),
     },
-    system: { networkClient: new FetchNetworkModule(fetchWith(dispatcher)) },
+    system: { networkClient: new FetchNetworkModule(fetchWith(dispatcher), timeoutMs) },
   });
   // msal-node caches the token too, but its cache look-up costs more than an idle cycle's whole
   // request: keep the current token here and ask msal-node again only when it nears expiry (msal
   // then renews it). Concurrent callers share one acquisition.
   let current: { token: string; renewAt: number } | undefined;
-  let pending: Promise<string> | undefined;
+  let pending: SharedAcquisition | undefined;
   const acquire = async () => {
     const result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
     if (!result?.accessToken) throw new Error('Token endpoint returned no access token');
@@ -57,10 +75,17 @@ export function createTokenProvider(credentials: AppCredentials, dispatcher?: Di
     return result.accessToken;
   };
   return {
-    getAccessToken() {
+    getAccessToken(signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
       if (current && Date.now() < current.renewAt) return Promise.resolve(current.token);
-      pending ??= acquire().finally(() => (pending = undefined));
-      return pending;
+      if (!pending) {
+        const controller = new AbortController();
+        const promise = acquisitionSignal.run(controller.signal, acquire).finally(() => {
+          if (pending?.promise === promise) pending = undefined;
+        });
+        pending = { promise, controller, waiters: 0 };
+      }
+      return join(pending, signal);
     },
   };
 }
@@ -68,9 +93,52 @@ export function createTokenProvider(credentials: AppCredentials, dispatcher?: Di
 /** msal-node's own refresh margin is 5 minutes; asking it again 10 minutes ahead lets it renew in time. */
 const TOKEN_RENEW_BEFORE_EXPIRY_MS = 10 * 60_000;
 
-/** msal-node's network interface over a fetch that trusts our configured CA. */
+interface SharedAcquisition {
+  promise: Promise<string>;
+  controller: AbortController;
+  /** Callers waiting with a signal; one without a signal keeps the request alive until it ends. */
+  waiters: number;
+}
+
+/**
+ * One caller's wait for the shared acquisition: it ends at the caller's signal, and the request
+ * itself is cancelled once every caller waiting with a signal has been cancelled (a caller without
+ * one — Graph's auth middleware renewing mid-request — counts as never cancelled).
+ */
+function join(shared: SharedAcquisition, signal: AbortSignal | undefined): Promise<string> {
+  if (!signal) {
+    shared.waiters = Number.POSITIVE_INFINITY;
+    return shared.promise;
+  }
+  shared.waiters++;
+  return new Promise<string>((resolve, reject) => {
+    const onAbort = () => {
+      if (--shared.waiters === 0) shared.controller.abort(signal.reason);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.promise.then(
+      (token) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(token);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * msal-node's network interface over a fetch that trusts our configured CA. Every request has the
+ * profile's timeout (msal passes none for token POSTs) and the signal of the acquisition it serves.
+ */
 class FetchNetworkModule implements INetworkModule {
-  constructor(private readonly fetchImpl: typeof fetch) {}
+  constructor(
+    private readonly fetchImpl: typeof fetch,
+    private readonly timeoutMs: number,
+  ) {}
 
   sendGetRequestAsync<T>(
     url: string,
@@ -90,12 +158,17 @@ class FetchNetworkModule implements INetworkModule {
     options?: NetworkRequestOptions,
     timeout?: number,
   ): Promise<NetworkResponse<T>> {
+    const signals = [AbortSignal.timeout(Math.min(timeout ?? this.timeoutMs, this.timeoutMs))];
+    const caller = acquisitionSignal.getStore();
+    if (caller) signals.push(caller);
+    const signal = AbortSignal.any(signals);
     const response = await this.fetchImpl(url, {
       method,
       headers: options?.headers,
       body: options?.body,
-      signal: timeout ? AbortSignal.timeout(timeout) : undefined,
+      signal,
     });
+    // The signal also covers the body: a server that sends headers and then stalls is cut off too.
     const text = await response.text();
     let body: unknown;
     try {

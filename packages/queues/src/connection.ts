@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { redactUrl } from '@syncfleet/config';
+import { redactCredentials } from '@syncfleet/config';
 
 /**
  * A Redis connection for BullMQ: `maxRetriesPerRequest: null` as BullMQ requires for workers
@@ -32,7 +32,7 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
     const policy = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
     if (policy[1] && policy[1] !== 'noeviction') {
       console.warn(
-        `Redis at ${redactUrl(url)} has maxmemory-policy=${policy[1]}; BullMQ needs noeviction ` +
+        `Redis at ${redactCredentials(url)} has maxmemory-policy=${policy[1]}; BullMQ needs noeviction ` +
           `(an evicted key is a lost job). Set it with: CONFIG SET maxmemory-policy noeviction`,
       );
     }
@@ -40,7 +40,7 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
     const cause = error instanceof DeadlineExceeded ? error : (lastError ?? error);
     const reason = cause instanceof Error ? cause.message || cause.name : String(cause);
     throw new Error(
-      `Redis is not reachable at ${redactUrl(url)} (${reason}).\n` +
+      `Redis is not reachable at ${redactCredentials(url)} (${reason}).\n` +
         `  Start it (e.g. \`docker compose up -d redis\`, or \`redis-server --daemonize yes\`) ` +
         `or set REDIS_URL to a reachable server.`,
 

@@ -15,3 +15,9 @@ export { createProbeHandlers, userPath } from './probe/probe-handlers';
 export { createWorkloadHandlers, type HandlersConfig } from './handlers';
 export * from './outgoing-email';
 export { claimable } from './engine/claimable';
+export {
+  verifySecretKeys,
+  rotateSecrets,
+  SecretKeyMismatchError,
+  type RotationResult,
+} from './secrets/key-check';

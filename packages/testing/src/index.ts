@@ -3,3 +3,4 @@ export { createTestDatabase, createEmptyDatabase, type TestDatabase } from './da
 export { createTestRedis, deleteByPattern, type TestRedis } from './redis';
 export { startPrivateRedis, type PrivateRedis } from './redis-server';
 export { startStatementCounter } from './statement-counter';
+export { startPrivatePostgres, type PrivatePostgres } from './postgres-server';

@@ -9,12 +9,17 @@ import { waitFor } from './wait-for';
 export interface PrivateRedis {
   url: string;
   port: number;
-  /** The redis-server process (benchmarks read its CPU time). */
-  pid: number;
+  /** The redis-server process (benchmarks read its CPU time); a new one after start(). */
+  readonly pid: number;
+  /** Kills the server and deletes its files. */
   stop(): Promise<void>;
+  /** Kills the server (SIGKILL: its data is gone, as after a crash without persistence) ... */
+  kill(): Promise<void>;
+  /** ... and starts a new one on the same port. */
+  start(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -29,6 +34,26 @@ async function freePort(): Promise<number> {
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'sf-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  let server = await launch(port, dir, url);
+  return {
+    url,
+    port,
+    get pid() {
+      return server.pid;
+    },
+    async stop() {
+      await server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill: () => server.kill(),
+    async start() {
+      server = await launch(port, dir, url);
+    },
+  };
+}
+
+async function launch(port: number, dir: string, url: string) {
   const child = spawn(
     process.env.REDIS_SERVER_BIN ?? 'redis-server',
     [
@@ -48,7 +73,6 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `redis://127.0.0.1:${port}`;
   await waitFor(
     async () => {
       const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
@@ -63,13 +87,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     { timeoutMs: 10_000, description: `private redis-server on port ${port}` },
   );
   return {
-    url,
-    port,
     pid: child.pid!,
-    async stop() {
+    async kill() {
       child.kill('SIGKILL');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -88,7 +88,7 @@ describe('POST /api/emails', () => {
           { name: 'big.bin', contentBytes: Buffer.alloc(3 * 1024 * 1024 + 1).toString('base64') },
         ],
       },
-      'attachments.0',
+      'attachments.0.contentBytes',
       /limited to 3 MB.*upload session/,
     ],
   ])('400 naming the problem for %s, nothing stored', async (_name, overrides, path, message) => {

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { EmailActivity, EmailParty } from '@syncfleet/db';
-import { createOutgoingEmail, OutgoingEmailInputError } from '@syncfleet/sync';
+import { createOutgoingEmail, MAX_INLINE_ATTACHMENT_BYTES, OutgoingEmailInputError } from '@syncfleet/sync';
 import { notFound, parse, validationError } from '../errors';
 import { uuidParam } from '../schemas';
 import type { RouteDeps } from '../types';
+
+const MAX_CONTENT_BYTES_BASE64 = Math.ceil(MAX_INLINE_ATTACHMENT_BYTES / 3) * 4;
 
 const address = z.union([
   z.string().max(320),
@@ -34,15 +36,22 @@ export const emailCreateSchema = z.strictObject({
       z.strictObject({
         name: z.string().min(1).max(255),
         contentType: z.string().max(255).optional(),
-        contentBytes: z.string(),
+        /** Base64; 3 MiB of content is at most 4 MiB of base64 (the total is checked on creation). */
+        contentBytes: z.string().max(MAX_CONTENT_BYTES_BASE64, {
+          error:
+            'attachments are limited to 3 MB (3145728 bytes, 4194304 characters of base64) — larger ones would need a Graph upload session, which is not supported yet',
+        }),
       }),
     )
     .max(50)
     .optional(),
 });
 
-/** Base64 of 3 MB plus the rest of the body fits; beyond that Fastify answers 413 before parsing. */
-const EMAIL_BODY_LIMIT = 12 * 1024 * 1024;
+/**
+ * Base64 of 3 MiB of attachments (4 MiB) plus bodies and recipients fits; beyond that Fastify answers
+ * 413 before parsing. Concurrent large bodies are bounded by the console's upload budget.
+ */
+export const EMAIL_BODY_LIMIT = 10 * 1024 * 1024;
 
 type EmailWithParts = EmailActivity & {
   parties: EmailParty[];
@@ -87,24 +96,28 @@ function emailView(e: EmailWithParts) {
 export function emailRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { prisma } = deps;
 
-  app.post('/api/emails', { bodyLimit: EMAIL_BODY_LIMIT }, async (request, reply) => {
-    const body = parse(emailCreateSchema, request.body);
-    try {
-      const email = await createOutgoingEmail(prisma, {
-        ...body,
-        attachments: body.attachments?.map((a) => ({
-          name: a.name,
-          contentType: a.contentType,
-          content: a.contentBytes,
-        })),
-      });
-      request.log.info({ emailId: email.id, mailboxId: body.mailboxId }, 'outgoing email created');
-      return reply.status(201).send(emailView(email));
-    } catch (error) {
-      if (error instanceof OutgoingEmailInputError) throw validationError(error.fields);
-      throw error;
-    }
-  });
+  app.post(
+    '/api/emails',
+    { bodyLimit: EMAIL_BODY_LIMIT, onRequest: deps.uploads.hook(EMAIL_BODY_LIMIT) },
+    async (request, reply) => {
+      const body = parse(emailCreateSchema, request.body);
+      try {
+        const email = await createOutgoingEmail(prisma, {
+          ...body,
+          attachments: body.attachments?.map((a) => ({
+            name: a.name,
+            contentType: a.contentType,
+            content: a.contentBytes,
+          })),
+        });
+        request.log.info({ emailId: email.id, mailboxId: body.mailboxId }, 'outgoing email created');
+        return reply.status(201).send(emailView(email));
+      } catch (error) {
+        if (error instanceof OutgoingEmailInputError) throw validationError(error.fields);
+        throw error;
+      }
+    },
+  );
 
   app.get('/api/emails/:id', async (request) => {
     const { id } = parse(uuidParam, request.params);

@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Prisma } from '@syncfleet/db';
-import { conflict, notFound, parse } from '../errors';
+import { endpointProblem } from '@syncfleet/graph';
+import { conflict, notFound, parse, validationError, type FieldError } from '../errors';
 import { profileCreateSchema, profileListQuery, profileUpdateSchema, toDate, uuidParam } from '../schemas';
 import { profileView } from '../serialize';
 import type { RouteDeps } from '../types';
+
+const SECRET_BOUND_FIELDS = ['tenantId', 'clientId', 'authorityUrl', 'graphBaseUrl'] as const;
 
 /** Email server profiles: one Microsoft 365 tenant + app registration each. */
 export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
@@ -21,8 +24,23 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
       throw conflict(`An email server profile named "${name}" already exists (${other.id}).`);
   }
 
+  /** Only Microsoft's endpoints, or hosts the deployment allows: the secret is sent there. */
+  function assertEndpointsAllowed(fields: { authorityUrl?: string; graphBaseUrl?: string }) {
+    const problems: FieldError[] = [];
+    for (const [path, kind] of [
+      ['authorityUrl', 'authority'],
+      ['graphBaseUrl', 'graph'],
+    ] as const) {
+      const url = fields[path];
+      const message = url === undefined ? undefined : endpointProblem(url, kind, deps.graphAllowedHosts);
+      if (message) problems.push({ path, message });
+    }
+    if (problems.length) throw validationError(problems);
+  }
+
   app.post('/api/profiles', async (request, reply) => {
     const { clientSecret, processEmailFrom, ...fields } = parse(profileCreateSchema, request.body);
+    assertEndpointsAllowed(fields);
     await assertNameFree(fields.name);
     const sealed = secretBox.seal(clientSecret);
     const profile = await prisma.emailServerProfile.create({
@@ -54,7 +72,18 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.patch('/api/profiles/:id', async (request) => {
     const { id } = parse(uuidParam, request.params);
     const { clientSecret, processEmailFrom, ...fields } = parse(profileUpdateSchema, request.body ?? {});
-    await findProfile(id);
+    const current = await findProfile(id);
+    assertEndpointsAllowed(fields);
+    // Where the secret goes and whom it is for: changing any of these without presenting the secret
+    // again would let someone who cannot read the secret have it sent to a host of their choosing.
+    const retargeted = SECRET_BOUND_FIELDS.filter((f) => fields[f] !== undefined && fields[f] !== current[f]);
+    if (retargeted.length && clientSecret === undefined)
+      throw validationError([
+        {
+          path: 'clientSecret',
+          message: `is required when changing ${retargeted.join(', ')} (the secret is only ever sent to the profile's endpoints)`,
+        },
+      ]);
     if (fields.name !== undefined) await assertNameFree(fields.name, id);
     const data: Prisma.EmailServerProfileUpdateInput = {
       ...fields,

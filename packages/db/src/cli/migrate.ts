@@ -1,5 +1,5 @@
 // `npm run db:migrate`: creates the database if needed and applies pending migrations.
-import { ConfigError, parseBaseEnv, redactUrl } from '@syncfleet/config';
+import { ConfigError, parseBaseEnv, redactCredentials } from '@syncfleet/config';
 import { migrate } from '../index';
 
 async function main(): Promise<void> {
@@ -9,8 +9,8 @@ async function main(): Promise<void> {
   const took = Date.now() - started;
   console.log(
     result.applied.length
-      ? `Applied ${result.applied.length} migration(s) to ${redactUrl(env.DATABASE_URL)} in ${took} ms.`
-      : `Database ${redactUrl(env.DATABASE_URL)} is up to date (${result.alreadyApplied} migrations, ${took} ms).`,
+      ? `Applied ${result.applied.length} migration(s) to ${redactCredentials(env.DATABASE_URL)} in ${took} ms.`
+      : `Database ${redactCredentials(env.DATABASE_URL)} is up to date (${result.alreadyApplied} migrations, ${took} ms).`,
   );
 }
 

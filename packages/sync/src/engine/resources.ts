@@ -1,5 +1,4 @@
-import type { SecretBox } from '@syncfleet/config';
-import { type SchedulingEnv } from '@syncfleet/config';
+import { type SchedulingEnv, type SecretBox } from '@syncfleet/config';
 import { sqlClientOf, type Db } from '@syncfleet/db';
 import { createDispatcher, GraphClients, type TransportHooks } from '@syncfleet/graph';
 import { RedisSlotLimiter } from '@syncfleet/queues';
@@ -44,6 +43,8 @@ export interface EngineWiring {
   settings: EngineSettings;
   host: string;
   caFile?: string;
+  /** GRAPH_ALLOWED_HOSTS: hosts a profile may use besides Microsoft's endpoints. */
+  graphAllowedHosts?: readonly string[];
   slotLeaseMs?: number;
   hooks?: TransportHooks;
   notifier?: OwnerNotifier;
@@ -56,12 +57,15 @@ export function createEngineResources(w: EngineWiring): EngineResources {
     limiter,
     dispatcher: createDispatcher(w.caFile),
     hooks: w.hooks,
+    allowedHosts: w.graphAllowedHosts,
     // Decrypted only when a client is built; never logged, never kept beyond msal-node's config.
     loadSecret: async (profileId) => {
       const profile = await w.prisma.emailServerProfile.findUniqueOrThrow({
         where: { id: profileId },
         select: { clientSecretCiphertext: true, clientSecretKeyId: true },
       });
+      // A SecretUnreadableError (a key this deployment lacks) is classified SecretUnreadable: one
+      // permanent, profile-level failure (engine/classify.ts), not one per mailbox.
       return w.secretBox.open({
         keyId: profile.clientSecretKeyId,
         ciphertext: profile.clientSecretCiphertext,

@@ -42,6 +42,7 @@ function env(host: string): Record<string, string> {
     LOG_LEVEL: 'warn',
     SECRET_KEYS: fx.secretKeys.join(','),
     GRAPH_CA_FILE: fx.sim.caPath,
+    GRAPH_ALLOWED_HOSTS: new URL(fx.sim.url).host,
     WORKLOADS: 'incoming-email',
     WORKER_CONCURRENCY_INCOMING: '5',
     LOCK_DURATION_MS: String(LOCK_MS),

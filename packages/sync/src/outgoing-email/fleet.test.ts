@@ -45,6 +45,7 @@ function workerEnv(extra: Record<string, string> = {}): Record<string, string> {
     LOG_LEVEL: 'warn',
     SECRET_KEYS: fx.secretKeys.join(','),
     GRAPH_CA_FILE: fx.sim.caPath,
+    GRAPH_ALLOWED_HOSTS: new URL(fx.sim.url).host,
     WORKLOADS: 'outgoing-email',
     WORKER_CONCURRENCY_OUTGOING: '10',
     LOCK_DURATION_MS: '3000',

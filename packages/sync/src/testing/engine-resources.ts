@@ -46,5 +46,6 @@ export function testEngineResources(
     settings: { ...FAST_SETTINGS, ...deps.settings },
     host: 'test-host',
     caFile: fixture.sim.caPath,
+    graphAllowedHosts: [new URL(fixture.sim.url).host],
   });
 }
