@@ -34,7 +34,7 @@ describe('parseEnv', () => {
 
   it('never echoes the password of a rejected connection URL', () => {
     expect(() => parseSchedulerEnv({ DATABASE_URL: 'mysql://app:hunter2@db.internal/syncfleet' })).toThrow(
-      /DATABASE_URL: .*got "mysql:\/\/app:\*\*\*@db\.internal\/syncfleet"/,
+      /DATABASE_URL: .*got "mysql:\/\/\*\*\*@db\.internal\/syncfleet"/,
     );
   });
 

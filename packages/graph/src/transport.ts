@@ -78,14 +78,23 @@ async function send(
       ...(dispatcher ? { dispatcher } : {}),
     } as RequestInit);
   }
-  const answer = await request(context.request, {
-    method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
-    headers: plainHeaders(options.headers),
-    body: options.body as string | Buffer | undefined,
-    signal,
-    dispatcher: dispatcher ?? getGlobalDispatcher(),
-  });
-  const body = Buffer.from(await answer.body.arrayBuffer());
+  let answer: Dispatcher.ResponseData;
+  let body: Buffer;
+  try {
+    answer = await request(context.request, {
+      method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: plainHeaders(options.headers),
+      body: options.body as string | Buffer | undefined,
+      signal,
+      dispatcher: dispatcher ?? getGlobalDispatcher(),
+    });
+    body = Buffer.from(await answer.body.arrayBuffer());
+  } catch (error) {
+    // Fail as fetch does, so everything above sees the standard shapes: the signal's own reason
+    // (a TimeoutError or the cycle's abort), or a TypeError whose cause is the network error.
+    if (signal.aborted) throw signal.reason;
+    throw new TypeError('fetch failed', { cause: error });
+  }
   const headers = new Headers();
   for (const [name, value] of Object.entries(answer.headers)) {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
