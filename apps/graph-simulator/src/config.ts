@@ -15,6 +15,22 @@ export interface SimConfig {
   defaultPageSize: number;
   /** LRU bound on stored delta states (rounds + delta tokens); older ones answer 410 SyncStateNotFound. */
   maxDeltaStates: number;
+  /**
+   * Outlook delta tokens live in a bounded cache, not for a fixed time ("Use delta query to track
+   * changes", Token duration): each mailbox keeps this many states, the oldest are dropped.
+   */
+  deltaStatesPerMailbox: number;
+  /** A state older than this is dropped (the cache's eviction, as a realistic default). */
+  deltaStateMaxAgeSeconds: number;
+  /** Skiptokens of a round still valid: older nextLinks answer 410 once newer ones were issued. */
+  deltaSkipTokenHistory: number;
+  /**
+   * Updated messages come back with the id and only the changed properties ("Use delta query",
+   * Resource representation: "at least the properties that have been updated").
+   */
+  deltaPartialUpdates: boolean;
+  /** "Applying $filter in a delta query returns only up to 5,000 messages" (delta-query-messages). */
+  filteredDeltaMaxItems: number;
   validationTimeoutMs: number;
   notificationTimeoutMs: number;
   notificationRetryBaseMs: number;
@@ -34,6 +50,11 @@ export const DEFAULT_CONFIG: SimConfig = {
   defaultLatencyMs: 0,
   defaultPageSize: 10,
   maxDeltaStates: 50_000,
+  deltaStatesPerMailbox: 200,
+  deltaStateMaxAgeSeconds: 24 * 3600,
+  deltaSkipTokenHistory: 2,
+  deltaPartialUpdates: true,
+  filteredDeltaMaxItems: 5_000,
   validationTimeoutMs: 10_000,
   notificationTimeoutMs: 3_000,
   notificationRetryBaseMs: 1_000,
@@ -52,6 +73,10 @@ export const PATCHABLE_NUMBERS = [
   'defaultLatencyMs',
   'defaultPageSize',
   'maxDeltaStates',
+  'deltaStatesPerMailbox',
+  'deltaStateMaxAgeSeconds',
+  'deltaSkipTokenHistory',
+  'filteredDeltaMaxItems',
   'validationTimeoutMs',
   'notificationTimeoutMs',
   'notificationRetryBaseMs',

@@ -62,11 +62,7 @@ export function createSimCore(options: {
   const metrics = createMetrics();
   const throttle = createThrottle({ config, metrics });
   const faults = createFaultStore();
-  const delta = createDeltaEngine({
-    store,
-    maxStates: () => config.maxDeltaStates,
-    pageSize: () => config.defaultPageSize,
-  });
+  const delta = createDeltaEngine({ store, config });
   const deliveries = createDeliveryLog();
   const subscriptions = createSubscriptionService({
     store,

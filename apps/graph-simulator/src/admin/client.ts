@@ -96,6 +96,9 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
     getConfig: () => call<SimConfig>('GET', '/config'),
     evictDelta: (mailbox?: string) =>
       call<{ evicted: number }>('POST', '/delta/evict', mailbox ? { mailbox } : {}),
+    /** A synchronization reset: the mailbox's delta links answer 410 with a Location header. */
+    resetDelta: (mailbox: string) =>
+      call<{ evicted: number }>('POST', '/delta/evict', { mailbox, reset: true }),
     triggerLifecycle: (
       subscriptionId: string,
       event: 'missed' | 'reauthorizationRequired' | 'subscriptionRemoved',

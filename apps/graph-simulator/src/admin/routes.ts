@@ -317,7 +317,8 @@ function opsRoutes(): Array<Route<SimCore>> {
         const mb = input.mailbox ? sim.store.findMailbox(input.mailbox) : undefined;
         if (input.mailbox && !mb)
           return adminError(400, "invalid field 'mailbox': unknown mailbox", 'mailbox');
-        return ok({ evicted: sim.delta.evict(mb?.id) });
+        if (input.reset && !mb) return adminError(400, "a reset needs 'mailbox'", 'mailbox');
+        return ok({ evicted: sim.delta.evict(mb?.id, { reset: input.reset }) });
       },
     },
     { method: 'GET', pattern: 'subscriptions', handler: (sim) => ok({ value: sim.subscriptions.all() }) },

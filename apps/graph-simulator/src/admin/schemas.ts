@@ -79,6 +79,11 @@ export const configInput = z
     defaultLatencyMs: z.number().min(0),
     defaultPageSize: z.number().int().min(1),
     maxDeltaStates: z.number().int().min(1),
+    deltaStatesPerMailbox: z.number().int().min(1),
+    deltaStateMaxAgeSeconds: z.number().min(0.1),
+    deltaSkipTokenHistory: z.number().int().min(1),
+    deltaPartialUpdates: z.boolean(),
+    filteredDeltaMaxItems: z.number().int().min(1),
     validationTimeoutMs: z.number().int().min(1),
     notificationTimeoutMs: z.number().int().min(1),
     notificationRetryBaseMs: z.number().int().min(1),
@@ -92,7 +97,13 @@ export const tokenInput = z
   .object({ tenantId: z.string(), clientId: z.string(), expiresInSeconds: z.number().int().optional() })
   .strict();
 export const moveInput = z.object({ folder: z.string().min(1) }).strict();
-export const evictInput = z.object({ mailbox: z.string().optional() }).strict();
+export const evictInput = z
+  .object({
+    mailbox: z.string().optional(),
+    /** Answer the mailbox's next delta requests 410 with a Location header (a synchronization reset). */
+    reset: z.boolean().optional(),
+  })
+  .strict();
 export const lifecycleInput = z
   .object({ event: z.enum(['missed', 'reauthorizationRequired', 'subscriptionRemoved']) })
   .strict();

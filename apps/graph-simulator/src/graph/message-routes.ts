@@ -4,6 +4,7 @@ import type { SimRequest, SimResponse } from '../http/types';
 import type { Item } from '../store/model';
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
+import { initialQueryOf } from './delta';
 import { ifMatchFails, listItems } from './listing';
 import {
   MAX_INLINE_ATTACHMENT_BYTES,
@@ -59,6 +60,39 @@ export function invalidHeaders(headers: unknown): SimResponse | undefined {
     }
   }
   return undefined;
+}
+
+const DELTA_FILTER = /^\s*receivedDateTime\s+(ge|gt)\s+\S+\s*$/i;
+
+/**
+ * message: delta, "OData query parameters": "The only supported $filter expressions are
+ * receivedDateTime ge {value} or receivedDateTime gt {value}", the only $orderby is
+ * "receivedDateTime desc", and "There is no support for $search". Anything else is a 400.
+ */
+function deltaFilterOf(req: SimRequest): ((item: Item) => boolean) | SimResponse | undefined {
+  const raw = req.query.get('$filter');
+  const orderBy = req.query.get('$orderby');
+  if (req.query.has('$search'))
+    return graphError(
+      400,
+      'ErrorInvalidUrlQuery',
+      'The query parameter $search is not supported with delta.',
+    );
+  if (orderBy && !/^\s*receivedDateTime\s+desc\s*$/i.test(orderBy))
+    return graphError(
+      400,
+      'ErrorInvalidUrlQuery',
+      `The $orderby expression '${orderBy}' is not supported with delta.`,
+    );
+  if (!raw) return undefined;
+  const parsed = DELTA_FILTER.test(raw) ? parseFilter(raw) : undefined;
+  if (!parsed || 'error' in parsed)
+    return graphError(
+      400,
+      'ErrorInvalidUrlQueryFilter',
+      `The $filter expression '${raw}' is not supported with delta: only receivedDateTime ge|gt {value}.`,
+    );
+  return parsed;
 }
 
 function patchOf(body: unknown): Record<string, unknown> | SimResponse {
@@ -167,15 +201,15 @@ export function messageRoutes(): Array<Route<GraphCtx>> {
       const folder = folderOf(ctx, f);
       if (!folder)
         return graphError(404, 'ErrorItemNotFound', 'The specified folder could not be found in the store.');
-      // message: delta supports $filter on receivedDateTime ge/gt only (message: delta, "Query parameters").
-      const filter = parseFilter(req.query.get('$filter'));
-      if (filter && 'error' in filter) return graphError(400, 'ErrorInvalidUrlQueryFilter', filter.error);
+      const filter = deltaFilterOf(req);
+      if (filter && 'status' in filter) return filter;
       return {
         mailboxId: mailbox.id,
         kind: 'message',
         parentId: folder.id,
         filter,
         select: parseSelect(req.query.get('$select')),
+        initialQuery: initialQueryOf(req),
         pathBase: req.path.slice('/v1.0'.length),
       };
     });

@@ -40,6 +40,10 @@ export interface Item {
   kind: ItemKind;
   parentId: string;
   seq: number;
+  /** Sequence number at which the item appeared in its current container (create or move in). */
+  createdSeq: number;
+  /** Graph property → sequence number of its last change, for partial delta updates. */
+  fieldSeqs: Record<string, number>;
   changeKey: string;
   createdDateTime: string;
   lastModifiedDateTime: string;
