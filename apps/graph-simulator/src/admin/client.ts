@@ -54,6 +54,8 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
         `/mailboxes/${enc(mailbox)}/inbound`,
         message,
       ),
+    inboundBulk: (mailbox: string, input: z.input<typeof s.inboundBulkInput>) =>
+      call<{ created: number }>('POST', `/mailboxes/${enc(mailbox)}/inbound/bulk`, input),
     listMessages: (mailbox: string, folder?: string) =>
       call<{ value: Array<Record<string, unknown>> }>(
         'GET',

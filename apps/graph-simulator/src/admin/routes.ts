@@ -177,6 +177,27 @@ export function adminRoutes(): Array<Route<SimCore>> {
       },
     },
     {
+      method: 'POST',
+      pattern: 'mailboxes/:m/inbound/bulk',
+      handler: (sim, [m = ''], req) => {
+        const mb = mailbox(sim, m);
+        if (isResp(mb)) return mb;
+        const input = parse(s.inboundBulkInput, req.body);
+        if (isResp(input)) return input;
+        const start = Date.parse(input.receivedFrom);
+        for (let n = 0; n < input.count; n++) {
+          inbound(sim.store, mb, {
+            from: input.from,
+            subject: `${input.subject} ${n}`,
+            body: '',
+            internetMessageId: `<${input.internetMessageIdPrefix}-${n}@${mb.address.split('@')[1]}>`,
+            receivedDateTime: new Date(start + n * 1000).toISOString(),
+          });
+        }
+        return ok({ created: input.count }, 201);
+      },
+    },
+    {
       method: 'GET',
       pattern: 'mailboxes/:m/messages',
       handler: (sim, [m = ''], req) => {

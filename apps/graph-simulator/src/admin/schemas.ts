@@ -45,6 +45,18 @@ export const inboundInput = z
   })
   .strict();
 
+/** Many inbound messages at once (large-mailbox tests): `subject n`, received one second apart. */
+export const inboundBulkInput = z
+  .object({
+    from: z.string().min(3),
+    subject: z.string().default('bulk'),
+    count: z.number().int().min(1).max(100_000),
+    /** First message's receivedDateTime; the others follow one second apart. */
+    receivedFrom: z.string().datetime({ offset: true }),
+    internetMessageIdPrefix: z.string().min(1).default('bulk'),
+  })
+  .strict();
+
 export const faultInput = z
   .object({
     scope: z

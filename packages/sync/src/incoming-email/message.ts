@@ -33,6 +33,7 @@ export interface ParsedMessage {
 export type DeltaEntry =
   | { kind: 'removed'; graphId: string }
   | { kind: 'message'; message: ParsedMessage }
+  | { kind: 'partial'; graphId: string; changeKey: string | null }
   | { kind: 'malformed'; graphId: string | null; reason: string };
 
 /** Header the outgoing workload stamps on every message it sends (value: the EmailActivity id). */
@@ -148,12 +149,26 @@ function parseMessage(raw: Record<string, unknown>, graphId: string): ParsedMess
   };
 }
 
+/**
+ * "Updated instances are represented by their id with *at least* the properties that have been
+ * updated" ("Use delta query to track changes in Microsoft Graph data", Resource representation):
+ * a read or flag change may come back as id, changeKey, parentFolderId, isRead — whatever $select
+ * asked for. Such an entry carries neither of the properties set once when a message is created
+ * (internetMessageId, receivedDateTime): it updates a message we may know, it is not a broken one.
+ */
+function isPartialUpdate(r: Record<string, unknown>): boolean {
+  return r.internetMessageId === undefined && r.receivedDateTime === undefined;
+}
+
 /** Classifies one entry of a delta page's `value`. */
 export function parseDeltaEntry(raw: unknown): DeltaEntry {
   const r = asRecord(raw);
   const graphId = typeof r?.id === 'string' && r.id.length > 0 ? r.id : null;
   if (!r || !graphId) return { kind: 'malformed', graphId, reason: 'entry has no id' };
   if (r['@removed'] !== undefined) return { kind: 'removed', graphId };
+  if (isPartialUpdate(r)) {
+    return { kind: 'partial', graphId, changeKey: typeof r.changeKey === 'string' ? r.changeKey : null };
+  }
   try {
     return { kind: 'message', message: parseMessage(r, graphId) };
   } catch (error) {

@@ -18,7 +18,9 @@ export type Outcome =
   | 'replayed' // delta repeated an item already linked: nothing changed but the link's changeKey
   | 'filtered' // the mailbox's filter does not promote it
   | 'before-process-email-from'
-  | 'own-unlinked'; // carries our x-syncfleet-id but its activity is gone: never promoted again
+  | 'own-unlinked' // carries our x-syncfleet-id but its activity is gone: never promoted again
+  | 'updated' // a partial update (changed properties only) of a linked message: the link follows
+  | 'update-of-unknown'; // a partial update of a message never promoted (filtered, older): nothing to do
 
 export interface PageScope {
   tx: Tx;
@@ -114,6 +116,22 @@ async function storeAttachments(scope: PageScope, emailId: string, message: Pars
       profileId: scope.mailbox.profileId,
     });
   }
+}
+
+/**
+ * A partial delta entry (id + changed properties): an update of a message. If this mailbox links it,
+ * the link takes the new changeKey and folder; otherwise the message was never promoted here (the
+ * filter, Process Email From) and an update does not change that — its full form came earlier.
+ */
+export async function applyPartialUpdate(
+  scope: Pick<PageScope, 'tx' | 'place'>,
+  graphId: string,
+  changeKey: string | null,
+): Promise<Outcome> {
+  const link = await findLink(scope.tx, scope.place.mailboxId, graphId);
+  if (!link) return 'update-of-unknown';
+  await refreshLink(scope.tx, link, { changeKey: changeKey ?? link.changeKey }, scope.place);
+  return 'updated';
 }
 
 /** A malformed item fails alone: recorded as an alert in the page's transaction. */
