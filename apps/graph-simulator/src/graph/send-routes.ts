@@ -8,7 +8,7 @@ import { deliver } from './deliveries';
 import type { Delivery } from './deliveries';
 import type { Recipient } from './mail-model';
 import { domainOf, fileAttachment, messageFields, newInternetMessageId, recipient } from './mail-model';
-import { findMessage, invalidHeaders, itemNotFound } from './message-routes';
+import { findMessage, invalidHeaders, itemNotFound, withoutCustomHeaders } from './message-routes';
 import { serializeItem } from './odata';
 
 const noRecipients = () =>
@@ -31,6 +31,7 @@ function sendDraft(ctx: GraphCtx, mailbox: Mailbox, item: Item, via: Delivery['v
   deliver(store, deliveries, mailbox, item.fields, via);
   const sent = store.container(mailbox, 'sentitems', 'mailFolder');
   const moved = store.moveItem(mailbox, item, sent?.id ?? item.parentId, false);
+  moved.fields = withoutCustomHeaders(moved.fields);
   store.updateItem(mailbox, moved, {
     isDraft: false,
     isRead: true,
@@ -106,7 +107,7 @@ export function sendRoutes(): Array<Route<GraphCtx>> {
           const now = store.stamp();
           if (sent)
             store.createItem(mailbox, 'message', sent.id, {
-              ...fields,
+              ...withoutCustomHeaders(fields),
               sentDateTime: now,
               receivedDateTime: now,
             });
