@@ -31,6 +31,12 @@ export interface SimConfig {
   deltaPartialUpdates: boolean;
   /** "Applying $filter in a delta query returns only up to 5,000 messages" (delta-query-messages). */
   filteredDeltaMaxItems: number;
+  /**
+   * Sending is asynchronous (user: sendMail: "202 Accepted ... does not indicate that the request
+   * processing has completed"): delivery, the Sent Items copy and NDRs come this long after the 202.
+   */
+  sendLatencyMs: number;
+  sendLatencyJitterMs: number;
   validationTimeoutMs: number;
   notificationTimeoutMs: number;
   notificationRetryBaseMs: number;
@@ -55,6 +61,8 @@ export const DEFAULT_CONFIG: SimConfig = {
   deltaSkipTokenHistory: 2,
   deltaPartialUpdates: true,
   filteredDeltaMaxItems: 5_000,
+  sendLatencyMs: 1_500,
+  sendLatencyJitterMs: 1_500,
   validationTimeoutMs: 10_000,
   notificationTimeoutMs: 3_000,
   notificationRetryBaseMs: 1_000,
@@ -77,6 +85,8 @@ export const PATCHABLE_NUMBERS = [
   'deltaStateMaxAgeSeconds',
   'deltaSkipTokenHistory',
   'filteredDeltaMaxItems',
+  'sendLatencyMs',
+  'sendLatencyJitterMs',
   'validationTimeoutMs',
   'notificationTimeoutMs',
   'notificationRetryBaseMs',

@@ -111,7 +111,8 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
     reset: (all = false) => call<unknown>('POST', '/reset', all ? { all } : {}),
     traffic: (messagesPerSecond: number, editsPerSecond = 0) =>
       call<unknown>('POST', '/traffic', { messagesPerSecond, editsPerSecond }),
-    status: () => call<{ mailboxes: number; memory: NodeJS.MemoryUsage }>('GET', '/status'),
+    status: () =>
+      call<{ mailboxes: number; pendingSends: number; memory: NodeJS.MemoryUsage }>('GET', '/status'),
     close: () => agent.destroy(),
   };
 }

@@ -387,6 +387,8 @@ function opsRoutes(): Array<Route<SimCore>> {
         ok({
           tenants: sim.store.tenants.size,
           mailboxes: sim.store.mailboxes.size / 2,
+          /** Sends accepted (202) that transport has not processed yet. */
+          pendingSends: sim.transport.pending(),
           deltaStates: sim.delta.size(),
           subscriptions: sim.subscriptions.all().length,
           memory: process.memoryUsage(),

@@ -96,6 +96,8 @@ export const configInput = z
     deltaSkipTokenHistory: z.number().int().min(1),
     deltaPartialUpdates: z.boolean(),
     filteredDeltaMaxItems: z.number().int().min(1),
+    sendLatencyMs: z.number().min(0),
+    sendLatencyJitterMs: z.number().min(0),
     validationTimeoutMs: z.number().int().min(1),
     notificationTimeoutMs: z.number().int().min(1),
     notificationRetryBaseMs: z.number().int().min(1),

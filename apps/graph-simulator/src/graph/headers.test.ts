@@ -1,4 +1,5 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
+import { waitFor } from '../../../../packages/testing/src/wait-for';
 import { mailbox, startHarness } from '../testing/harness';
 import type { Harness } from '../testing/harness';
 
@@ -50,6 +51,11 @@ test('custom headers: x- names, 1 to 5, only at creation, selected only, not on 
   expect(selected.internetMessageHeaders).toHaveLength(5);
 
   await h.graph.api(`/users/${mb.id}/messages/${created.id}/send`).post(null);
+  await waitFor(async () => (await h.sim.admin.status()).pendingSends === 0, {
+    timeoutMs: 10_000,
+    intervalMs: 100,
+    description: 'the send processed',
+  });
   const copies = (await h.graph
     .api(`/users/${mb.id}/messages`)
     .filter(`internetMessageId eq '${selected.internetMessageId}'`)
