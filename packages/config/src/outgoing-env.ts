@@ -6,6 +6,7 @@ export const OUTGOING_CRASH_POINTS = [
   'after-claim',
   'after-draft-created',
   'after-draft-saved',
+  'after-send-submitted',
   'after-send',
   'after-sent-saved',
 ] as const;
@@ -33,6 +34,12 @@ export const outgoingEnvSchema = z.object({
   OUTGOING_SEND_RATE_PER_MINUTE: int(1, 1_000_000).default(30),
   /** Append the tracking token (TRACKING_TOKEN_PREFIX) to the subject of sent mail. */
   TRACKING_TOKEN_ENABLED: bool.default(true),
+  /**
+   * Sending is asynchronous in Exchange Online: a draft whose send was requested may still look
+   * unsent for a while. A resumed email waits this long for its Sent Items copy before concluding
+   * the request was lost and sending again (outgoing-email README, "Exactly once").
+   */
+  OUTGOING_SEND_SETTLE_SEC: int(1, 86_400).default(600),
   /**
    * Fault injection for the exactly-once tests: exit the worker process at this point of the send
    * protocol (optionally with a probability). Honoured only when NODE_ENV=test.

@@ -53,8 +53,11 @@ export interface GraphClientsOptions {
 export interface MailboxGraph {
   readonly mailbox: GraphMailbox;
   readonly client: Client;
-  /** A request to `path` (relative to /v1.0, or an absolute nextLink/deltaLink). */
-  api(path: string): ReturnType<Client['api']>;
+  /**
+   * A request to `path` (relative to /v1.0, or an absolute nextLink/deltaLink). `options` adds
+   * middleware options (e.g. RetryHandlerOptions) next to the mailbox route.
+   */
+  api(path: string, options?: MiddlewareOptions[]): ReturnType<Client['api']>;
 }
 
 /**
@@ -130,11 +133,11 @@ export class GraphClients {
     return {
       mailbox,
       client,
-      api: (path: string) =>
+      api: (path: string, options: MiddlewareOptions[] = []) =>
         client
           .api(path)
           .header('X-AnchorMailbox', mailbox.address)
-          .middlewareOptions([new RouteOption(route)]),
+          .middlewareOptions([new RouteOption(route), ...options]),
     };
   }
 

@@ -9,7 +9,7 @@ import {
 import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
 import { spawnApp, stopAll, type FleetProcess } from '../testing/processes';
 import { SYNCFLEET_HEADER } from './graph-ops';
-import { emailInput } from './test-support';
+import { emailInput, transportSettled } from './test-support';
 import { createOutgoingEmail } from './create';
 
 /**
@@ -23,6 +23,7 @@ const PER_MAILBOX = 50;
 const INVALID = 5; // recipients lost after creation: Graph answers 400 ErrorInvalidRecipients
 const CRASH_POINTS = [
   'after-send:0.04',
+  'after-send-submitted:0.04',
   'after-draft-created:0.04',
   'after-sent-saved:0.04',
   'after-claim:0.04',
@@ -54,6 +55,9 @@ function workerEnv(extra: Record<string, string> = {}): Record<string, string> {
     TRANSIENT_RETRY_DELAY_SEC: '0',
     TRANSIENT_MAX_RETRIES: '100',
     SHUTDOWN_GRACE_MS: '1000',
+    // Sending is asynchronous in the simulator (1.5-3 s): a send request recorded but lost by a
+    // crash is taken as lost after 8 s, longer than any real send in flight here.
+    OUTGOING_SEND_SETTLE_SEC: '8',
     ...extra,
   };
 }
@@ -168,6 +172,7 @@ it('500 emails, 10 mailboxes, 429/503 and kill -9 during sending: each delivered
     description: 'every email Sent or Failed',
   });
   await stopAll(processes, 2_000);
+  await transportSettled(fx);
 
   const rows = await db.prisma.emailActivity.findMany({ where: { id: { in: ids } } });
   const deliveries = await fx.sim.admin.deliveries();

@@ -1,4 +1,5 @@
 import type { EmailActivity, EmailAttachment, EmailParty } from '@syncfleet/db';
+import { RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { MailboxGraph } from '@syncfleet/graph';
 
 /** Internet header carrying our email id on every message we create (message: internetMessageHeaders). */
@@ -71,9 +72,16 @@ export async function createDraft(
   return ref(created);
 }
 
-/** POST /users/{id}/messages/{id}/send (message: send) → 202; the draft moves to Sent Items. */
+/**
+ * POST /users/{id}/messages/{id}/send (message: send) → 202; Exchange moves the draft to Sent Items
+ * later. Never retried by the Graph client's retry middleware: a retry of a send whose answer was
+ * lost could send it twice while the first is still in Exchange's asynchronous send. An unanswered
+ * send leaves the email Sending with sendSubmittedAt set; the resumed attempt waits for the copy.
+ */
 export async function sendDraft(graph: MailboxGraph, user: string, draftId: string): Promise<void> {
-  await graph.api(`${user}/messages/${encodeURIComponent(draftId)}/send`).post(null);
+  await graph
+    .api(`${user}/messages/${encodeURIComponent(draftId)}/send`, [new RetryHandlerOptions(0, 0)])
+    .post(null);
 }
 
 /**

@@ -3,6 +3,7 @@ import { EmailDirection, EmailStatus } from '@syncfleet/db';
 import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
 import type { HandlersConfig } from '../handlers';
 import { sendOne, type SendSettings } from './send-one';
+import { dropSentCopies } from './sent-copies';
 
 export interface OutgoingSettings extends SendSettings {
   maxPerCycle: number;
@@ -21,6 +22,7 @@ export function outgoingSettingsFromConfig(config: HandlersConfig): OutgoingSett
     trackingTokenEnabled: config.TRACKING_TOKEN_ENABLED,
     trackingTokenPrefix: config.TRACKING_TOKEN_PREFIX,
     maxAttempts: config.TRANSIENT_MAX_RETRIES + 1,
+    sendSettleMs: config.OUTGOING_SEND_SETTLE_SEC * 1000,
     crash: crashAt ? processCrash(crashAt) : undefined,
   };
 }
@@ -75,16 +77,23 @@ export function createOutgoingEmailHandler(
       let sent = 0;
       let failed = 0;
       let handled = 0;
+      let inFlight = 0;
       for (const { id } of queue.slice(0, allowed)) {
         if (ctx.signal.aborted || Date.now() > ctx.deadline - DEADLINE_MARGIN_MS) break;
         const outcome = await sendOne(ctx, id, settings);
         if (outcome === 'sent') sent++;
         if (outcome === 'failed') failed++;
+        if (outcome === 'in-flight') inFlight++;
         handled++;
       }
+      const copiesWaiting = await dropSentCopies(ctx);
       if (allowed === 0 && queue.length > 0)
         ctx.logger.debug({ sentLastMinute, rate: settings.sendRatePerMinute }, 'send rate reached: waiting');
-      return { itemsProcessed: sent, itemsFailed: failed, yielded: queue.length > handled };
+      return {
+        itemsProcessed: sent,
+        itemsFailed: failed,
+        yielded: queue.length > handled || inFlight > 0 || copiesWaiting > 0,
+      };
     },
   };
 }

@@ -6,7 +6,6 @@ import { userPath } from '../probe/probe-handlers';
 import { appendTrackingToken, formatTrackingToken } from '../tracking-token';
 import {
   createDraft,
-  deleteMessage,
   findByInternetMessageId,
   findOrphanDraft,
   sendDraft,
@@ -18,15 +17,45 @@ export interface SendSettings {
   trackingTokenPrefix: string;
   /** Attempts of one email before a transient cause fails it (the fleet's TRANSIENT_MAX_RETRIES + 1). */
   maxAttempts: number;
+  /** How long a submitted send may stay in flight before it is taken as lost (OUTGOING_SEND_SETTLE_SEC). */
+  sendSettleMs: number;
   /** Fault injection: called at each named point of the protocol; may throw or end the process. */
   crash?: (point: OutgoingCrashPoint, emailId: string) => void;
 }
 
-export type SendOutcome = 'sent' | 'failed' | 'skipped';
+export type SendOutcome = 'sent' | 'failed' | 'skipped' | 'in-flight';
 
 /** Thrown by test crash hooks: never handled by the processor, like a process that died there. */
 export class SimulatedCrash extends Error {
   override name = 'SimulatedCrash';
+}
+
+/**
+ * What a resumed email whose send may already have been requested should do. Exchange sends
+ * asynchronously ("Send mail by using the Microsoft Graph API": the move to Sent Items happens after
+ * the 202), so the draft keeps looking unsent for a while:
+ * - never requested → `unsent` (send the draft, or create it again if it is gone);
+ * - requested, draft still there, within the settle time → `in-flight` (wait, never send twice);
+ * - requested, draft still there after the settle time → `unsent`: the request was lost;
+ * - requested, no draft and no sent item → `sent`: transport took it (and the copy was deleted or
+ *   moved by the user, or saveToSentItems=false removed it). A draft deleted by the user in the
+ *   seconds between our request and transport would be counted as sent: accepted, a resend could
+ *   duplicate mail that went out.
+ */
+export function submittedSend(
+  submittedAt: Date | null,
+  draft: GraphMessageRef | null,
+  now: Date,
+  settleMs: number,
+): 'unsent' | 'in-flight' | 'sent' {
+  if (!submittedAt) return 'unsent';
+  if (!draft) return 'sent';
+  return now.getTime() - submittedAt.getTime() < settleMs ? 'in-flight' : 'unsent';
+}
+
+/** A send that got no answer, or a gateway's timeout, may have been accepted by Exchange. */
+function sendOutcomeUnknown(status: number | undefined): boolean {
+  return status === undefined || status <= 0 || status === 504;
 }
 
 /** Where the protocol was when something failed: only a failure *during* the send is ambiguous. */
@@ -101,25 +130,9 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
       },
     });
     crash('after-sent-saved');
-    if (!ctx.mailbox.profile.saveToSentItems) await dropSentCopy(found);
+    // saveToSentItems = false: the Sent Items copy, filed asynchronously, is removed by a later
+    // cycle (sent-copies.ts) — until then it is the proof of sending.
     return 'sent' as const;
-  };
-
-  // saveToSentItems = false: message: send always files a copy in Sent Items; it is deleted only
-  // after Sent is recorded. A crash in between leaves the copy (harmless, logged), never a resend.
-  const dropSentCopy = async (found: Partial<GraphMessageRef>) => {
-    try {
-      const imid = found.internetMessageId ?? email.internetMessageId;
-      const copies =
-        found.id && found.isDraft === false
-          ? [found as GraphMessageRef]
-          : imid
-            ? await findByInternetMessageId(graph, user, imid)
-            : [];
-      for (const copy of copies.filter((c) => !c.isDraft)) await deleteMessage(graph, user, copy.id);
-    } catch (error) {
-      ctx.logger.warn({ emailId, err: classifyError(error).message }, 'could not delete the Sent Items copy');
-    }
   };
 
   try {
@@ -129,7 +142,14 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
         const found = await findByInternetMessageId(graph, user, email.internetMessageId);
         const sent = found.find((m) => !m.isDraft);
         if (sent) return await markSent(sent.sentDateTime ? new Date(sent.sentDateTime) : clock(), sent);
-        draft = found.find((m) => m.isDraft) ?? null; // none: deleted in Exchange, never sent
+        const pending = found.find((m) => m.isDraft) ?? null;
+        const submitted = submittedSend(email.sendSubmittedAt, pending, clock(), s.sendSettleMs);
+        if (submitted === 'in-flight') {
+          ctx.logger.info({ emailId }, 'send requested earlier still in flight: not sending again');
+          return 'in-flight';
+        }
+        if (submitted === 'sent') return await markSent(email.sendSubmittedAt ?? clock(), {});
+        draft = pending; // none: deleted in Exchange before it was ever submitted
       } else {
         draft = await findOrphanDraft(graph, user, emailId);
         if (draft) await recordDraft(draft);
@@ -145,11 +165,27 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
         await recordDraft(draft);
         crash('after-draft-saved');
       }
+      // Recorded before the request: after a crash, a draft that still looks unsent is known to be
+      // in Exchange's asynchronous send (user: sendMail, 202 "does not indicate that the request
+      // processing has completed") and is not sent a second time.
+      await prisma.emailActivity.updateMany({
+        where: { id: emailId, status: EmailStatus.Sending },
+        data: { sendSubmittedAt: clock() },
+      });
+      crash('after-send-submitted');
       phase = 'send';
       try {
         await sendDraft(graph, user, draft.id);
       } catch (error) {
         const e = classifyError(error);
+        // An answer that rejects the request means it was not accepted: not in flight. Only a
+        // request without an answer (network, timeout) or a gateway timeout stays ambiguous.
+        if (!sendOutcomeUnknown(e.details.status)) {
+          await prisma.emailActivity.updateMany({
+            where: { id: emailId, status: EmailStatus.Sending },
+            data: { sendSubmittedAt: null },
+          });
+        }
         if (e.details.status !== 404 || !draft.internetMessageId) throw error;
         // Gone: our own earlier send (answer lost, or retried by the Graph client), or deleted.
         phase = 'prepare';
