@@ -28,6 +28,8 @@ export interface ParsedMessage {
   references: string[];
   /** Value of our own `x-syncfleet-id` header: mail the outgoing workload sent. */
   syncfleetId: string | null;
+  /** A non-delivery report (bounce) rather than mail: see `isDeliveryReport`. */
+  deliveryReport: boolean;
 }
 
 export type DeltaEntry =
@@ -114,6 +116,20 @@ function headers(v: unknown): Map<string, string> {
   return out;
 }
 
+/**
+ * A non-delivery report: Exchange mails it to the sender's Inbox when transport finds an invalid
+ * recipient ("Send mail by using the Microsoft Graph API", steps 3, 5 and 7). Recognised by its
+ * MIME type — a delivery status notification is `multipart/report; report-type=delivery-status`
+ * (RFC 3464, RFC 6522) — or Exchange's own NDR marker header.
+ */
+function isDeliveryReport(h: Map<string, string>): boolean {
+  const type = h.get('content-type')?.toLowerCase() ?? '';
+  return (
+    (type.startsWith('multipart/report') && /report-type\s*=\s*"?delivery-status/.test(type)) ||
+    h.has('x-ms-exchange-message-is-ndr')
+  );
+}
+
 /** RFC 5322 msg-ids in a References / In-Reply-To value, in order. */
 export function messageIds(value: string | null | undefined): string[] {
   if (!value) return [];
@@ -146,6 +162,7 @@ function parseMessage(raw: Record<string, unknown>, graphId: string): ParsedMess
     inReplyTo: messageIds(h.get('in-reply-to'))[0] ?? null,
     references: messageIds(h.get('references')),
     syncfleetId: h.get(SYNCFLEET_HEADER) || null,
+    deliveryReport: isDeliveryReport(h),
   };
 }
 

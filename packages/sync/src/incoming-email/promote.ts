@@ -1,4 +1,4 @@
-import { AlertSeverity, type IncomingFilter, type Prisma } from '@syncfleet/db';
+import { AlertSeverity, EmailStatus, type IncomingFilter, type Prisma } from '@syncfleet/db';
 import { raiseAlert } from '../engine/alerts';
 import type { MailboxWithProfile } from '../engine/types';
 import { findTrackingToken } from '../tracking-token';
@@ -19,6 +19,7 @@ export type Outcome =
   | 'filtered' // the mailbox's filter does not promote it
   | 'before-process-email-from'
   | 'own-unlinked' // carries our x-syncfleet-id but its activity is gone: never promoted again
+  | 'bounce' // a non-delivery report: marks the outgoing email it answers Bounced, never promoted
   | 'updated' // a partial update (changed properties only) of a linked message: the link follows
   | 'update-of-unknown'; // a partial update of a message never promoted (filtered, older): nothing to do
 
@@ -42,6 +43,7 @@ export async function applyMessage(scope: PageScope, message: ParsedMessage): Pr
     await refreshLink(tx, link, message, place);
     return 'replayed';
   }
+  if (message.deliveryReport) return recordBounce(scope, message);
   const known = await findKnownEmail(tx, message);
   if (known) {
     await linkEmail(tx, known.id, message, place);
@@ -116,6 +118,42 @@ async function storeAttachments(scope: PageScope, emailId: string, message: Pars
       profileId: scope.mailbox.profileId,
     });
   }
+}
+
+/**
+ * A non-delivery report for mail the app sent: the report answers the original's Message-ID
+ * (In-Reply-To / References), so the outgoing email is found by the internetMessageId recorded
+ * before sending. It becomes Bounced with a Warning alert naming the report; the report itself is
+ * never promoted. Replays find the email already Bounced and change nothing.
+ */
+async function recordBounce(scope: PageScope, message: ParsedMessage): Promise<Outcome> {
+  const originals = [...new Set([message.inReplyTo, ...message.references].filter((x): x is string => !!x))];
+  if (originals.length === 0) return 'bounce';
+  const bounced = await scope.tx.emailActivity.updateManyAndReturn({
+    where: {
+      internetMessageId: { in: originals },
+      direction: 'Outgoing',
+      status: EmailStatus.Sent,
+    },
+    data: {
+      status: EmailStatus.Bounced,
+      failureReason: `Non-delivery report: ${message.subject}`.slice(0, 1000),
+    },
+    select: { id: true, internetMessageId: true, subject: true },
+  });
+  for (const email of bounced) {
+    await raiseAlert(scope.tx, {
+      severity: AlertSeverity.Warning,
+      code: 'EmailBounced',
+      message:
+        `Email "${email.subject}" (${email.internetMessageId}) was not delivered: ` +
+        `Exchange returned a non-delivery report ("${message.subject}"). Check the recipients.`,
+      workload: 'OutgoingEmail',
+      mailboxId: scope.mailbox.id,
+      profileId: scope.mailbox.profileId,
+    });
+  }
+  return 'bounce';
 }
 
 /**
