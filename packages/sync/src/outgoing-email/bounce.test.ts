@@ -42,7 +42,7 @@ it('an NDR marks the email Bounced (Warning alert), is not promoted, and a repla
   const row = await db.prisma.emailActivity.findUniqueOrThrow({ where: { id: e.id } });
   expect(row).toMatchObject({
     status: 'Bounced',
-    failureReason: 'Non-delivery report: Undeliverable: Offer CRM:' + row.trackingToken!.slice(4),
+    failureReason: expect.stringMatching(/^Non-delivery report: Undeliverable: Offer/),
   });
   expect((await db.prisma.emailActivity.findUniqueOrThrow({ where: { id: ok.id } })).status).toBe('Sent');
   const alerts = await db.prisma.alert.findMany({ where: { mailboxId: mb.id } });

@@ -1,6 +1,5 @@
 import type { EmailActivity, EmailAttachment, EmailParty } from '@syncfleet/db';
-import { RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import type { MailboxGraph } from '@syncfleet/graph';
+import { nonIdempotentRetryOptions, type MailboxGraph } from '@syncfleet/graph';
 
 /** Internet header carrying our email id on every message we create (message: internetMessageHeaders). */
 export const SYNCFLEET_HEADER = 'x-syncfleet-id';
@@ -74,13 +73,13 @@ export async function createDraft(
 
 /**
  * POST /users/{id}/messages/{id}/send (message: send) → 202; Exchange moves the draft to Sent Items
- * later. Never retried by the Graph client's retry middleware: a retry of a send whose answer was
- * lost could send it twice while the first is still in Exchange's asynchronous send. An unanswered
- * send leaves the email Sending with sendSubmittedAt set; the resumed attempt waits for the copy.
+ * later. A 504 is never retried by the Graph client: the send may have been accepted, and a second
+ * one while the first is in Exchange's asynchronous send could deliver twice. An unanswered send
+ * leaves the email Sending with sendSubmittedAt set; the resumed attempt waits for the copy.
  */
 export async function sendDraft(graph: MailboxGraph, user: string, draftId: string): Promise<void> {
   await graph
-    .api(`${user}/messages/${encodeURIComponent(draftId)}/send`, [new RetryHandlerOptions(0, 0)])
+    .api(`${user}/messages/${encodeURIComponent(draftId)}/send`, [nonIdempotentRetryOptions()])
     .post(null);
 }
 

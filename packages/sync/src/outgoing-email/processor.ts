@@ -77,22 +77,21 @@ export function createOutgoingEmailHandler(
       let sent = 0;
       let failed = 0;
       let handled = 0;
-      let inFlight = 0;
       for (const { id } of queue.slice(0, allowed)) {
         if (ctx.signal.aborted || Date.now() > ctx.deadline - DEADLINE_MARGIN_MS) break;
         const outcome = await sendOne(ctx, id, settings);
         if (outcome === 'sent') sent++;
         if (outcome === 'failed') failed++;
-        if (outcome === 'in-flight') inFlight++;
         handled++;
       }
-      const copiesWaiting = await dropSentCopies(ctx);
+      await dropSentCopies(ctx);
       if (allowed === 0 && queue.length > 0)
         ctx.logger.debug({ sentLastMinute, rate: settings.sendRatePerMinute }, 'send rate reached: waiting');
       return {
         itemsProcessed: sent,
         itemsFailed: failed,
-        yielded: queue.length > handled || inFlight > 0 || copiesWaiting > 0,
+        // In-flight sends and copies still to remove wait for the next scheduled cycle (no spin).
+        yielded: queue.length > handled,
       };
     },
   };
