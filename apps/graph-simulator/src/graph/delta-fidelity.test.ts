@@ -1,4 +1,4 @@
-import { GraphError } from '@microsoft/microsoft-graph-client';
+import type { GraphError } from '@microsoft/microsoft-graph-client';
 import { waitFor } from '../../../../packages/testing/src/wait-for';
 import { mailbox, startHarness } from '../testing/harness';
 import type { Harness } from '../testing/harness';

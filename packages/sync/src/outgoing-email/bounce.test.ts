@@ -1,3 +1,4 @@
+import { incomingEnvSchema, parseEnv } from '@syncfleet/config';
 import type { TestDatabase } from '@syncfleet/testing';
 import type { EngineResources } from '../engine/types';
 import { createIncomingEmailHandler, incomingSettingsFromEnv } from '../incoming-email';
@@ -24,7 +25,10 @@ beforeAll(() => {
 });
 
 const outgoing = createOutgoingEmailHandler(TEST_SETTINGS);
-const incoming = createIncomingEmailHandler({ ...incomingSettingsFromEnv({}), defaultFilter: 'All' });
+const incoming = createIncomingEmailHandler({
+  ...incomingSettingsFromEnv(parseEnv(incomingEnvSchema, {})),
+  defaultFilter: 'All',
+});
 
 it('an NDR marks the email Bounced (Warning alert), is not promoted, and a replay changes nothing', async () => {
   const mb = fx.mailboxes[0]!;
