@@ -1,40 +1,4 @@
-import { parseWorkerEnv, SecretBox } from '@syncfleet/config';
-import { checkPostgres, createPrisma } from '@syncfleet/db';
-import { checkRedis, createRedis } from '@syncfleet/queues';
-import { createEngineResources, createWorkloadHandlers, settingsFromEnv } from '@syncfleet/sync';
-import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
-import { startWorkers } from './worker';
+import { runMain } from '@syncfleet/telemetry';
+import { runWorker } from './run';
 
-async function main(): Promise<void> {
-  const env = parseWorkerEnv(process.env);
-  const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL, base: { host: env.HOST_ID } });
-  // Readiness before consuming: both stores must answer first.
-  await Promise.all([checkPostgres(env.DATABASE_URL), checkRedis(env.REDIS_URL)]);
-  const prisma = createPrisma(env.DATABASE_URL, { maxConnections: 10 });
-  // The engine's own connection (connection slots, Retry-After gates). Auto-pipelining sends the
-  // commands that concurrent cycles issue in the same tick in one write: socket writes are what
-  // an idle cycle's Redis traffic costs (bench:scheduler:saturation).
-  const redis = createRedis(env.REDIS_URL, { enableAutoPipelining: true });
-  const res = createEngineResources({
-    prisma,
-    redis,
-    secretBox: new SecretBox(env.SECRET_KEYS),
-    logger,
-    queuePrefix: env.QUEUE_PREFIX,
-    settings: settingsFromEnv(env),
-    host: env.HOST_ID,
-    caFile: env.GRAPH_CA_FILE,
-    slotLeaseMs: env.SLOT_LEASE_MS,
-  });
-  const fleet = startWorkers(env, res, createWorkloadHandlers(env));
-  logger.info({ workloads: env.WORKLOADS }, 'worker started');
-  onShutdown(logger, 'worker', async () => {
-    logger.info({ graceMs: env.SHUTDOWN_GRACE_MS }, 'worker draining');
-    await fleet.close(env.SHUTDOWN_GRACE_MS);
-    redis.disconnect();
-    await prisma.$disconnect();
-    logger.info('worker stopped');
-  });
-}
-
-runMain('worker', main);
+runMain('worker', () => runWorker());

@@ -1,31 +1,6 @@
 import { z } from 'zod';
 import { bool, int } from './parse';
 
-/** Where the outgoing processor can be told to die, for crash tests (see OUTGOING_TEST_CRASH_AT). */
-export const OUTGOING_CRASH_POINTS = [
-  'after-claim',
-  'after-draft-created',
-  'after-draft-saved',
-  'after-send-submitted',
-  'after-send',
-  'after-sent-saved',
-] as const;
-export type OutgoingCrashPoint = (typeof OUTGOING_CRASH_POINTS)[number];
-
-const crashAt = z
-  .string()
-  .regex(
-    new RegExp(`^(${OUTGOING_CRASH_POINTS.join('|')})(:(0(\\.\\d+)?|1(\\.0+)?))?$`),
-    `must be <point>[:<probability 0..1>], point one of ${OUTGOING_CRASH_POINTS.join(', ')}`,
-  )
-  .transform((value) => {
-    const [point, probability] = value.split(':');
-    return {
-      point: point as OutgoingCrashPoint,
-      probability: probability === undefined ? 1 : Number(probability),
-    };
-  });
-
 /** Outgoing email workload (issue 6). Read by the worker; see README "Outgoing email". */
 export const outgoingEnvSchema = z.object({
   /** Emails one cycle of one mailbox sends at most; a longer backlog continues in the next cycle. */
@@ -40,11 +15,6 @@ export const outgoingEnvSchema = z.object({
    * the request was lost and sending again (outgoing-email README, "Exactly once").
    */
   OUTGOING_SEND_SETTLE_SEC: int(1, 86_400).default(600),
-  /**
-   * Fault injection for the exactly-once tests: exit the worker process at this point of the send
-   * protocol (optionally with a probability). Honoured only when NODE_ENV=test.
-   */
-  OUTGOING_TEST_CRASH_AT: crashAt.optional(),
 });
 
 export type OutgoingEnv = z.output<typeof outgoingEnvSchema>;

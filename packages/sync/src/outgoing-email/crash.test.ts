@@ -1,11 +1,11 @@
-import { OUTGOING_CRASH_POINTS, type OutgoingCrashPoint } from '@syncfleet/config';
 import type { MailboxGraph } from '@syncfleet/graph';
 import type { TestDatabase } from '@syncfleet/testing';
 import type { EngineResources } from '../engine/types';
 import { useEngineHarness } from '../testing/engine-harness';
 import type { FleetFixture } from '../testing/fleet-fixture';
 import { createOutgoingEmailHandler } from './processor';
-import { SimulatedCrash } from './send-one';
+import { SEND_PROTOCOL_POINTS, type SendProtocolPoint } from './hooks';
+import { SimulatedCrash, throwingAt } from './testing/crash-hooks';
 import {
   copiesIn,
   cycleContext,
@@ -31,13 +31,8 @@ beforeAll(() => {
   ({ db, fx, res } = harness);
 });
 
-const crashingAt = (target: OutgoingCrashPoint) =>
-  createOutgoingEmailHandler({
-    ...TEST_SETTINGS,
-    crash: (point) => {
-      if (point === target) throw new SimulatedCrash(point);
-    },
-  });
+const crashingAt = (target: SendProtocolPoint) =>
+  createOutgoingEmailHandler({ ...TEST_SETTINGS, hooks: throwingAt(target) });
 const healthy = createOutgoingEmailHandler(TEST_SETTINGS);
 /** A cycle that runs after OUTGOING_SEND_SETTLE_SEC has passed for any earlier send request. */
 const afterSettle = createOutgoingEmailHandler({ ...TEST_SETTINGS, sendSettleMs: 0 });
@@ -55,7 +50,7 @@ async function expectSentOnce(mailbox: FleetFixture['mailboxes'][number], emailI
 describe('exactly once across a crash at every point of the send protocol', () => {
   const mailbox = () => fx.mailboxes[0]!;
 
-  it.each(OUTGOING_CRASH_POINTS)('crash %s → recovered by the next cycle, delivered once', async (point) => {
+  it.each(SEND_PROTOCOL_POINTS)('crash %s → recovered by the next cycle, delivered once', async (point) => {
     const e = await newEmail(db.prisma, mailbox().id);
     const ctx = await cycleContext(res, db.prisma, mailbox().id);
     await expect(crashingAt(point).run(ctx)).rejects.toBeInstanceOf(SimulatedCrash);
@@ -90,7 +85,7 @@ describe('exactly once across a crash at every point of the send protocol', () =
 
   it('a crash after every point in turn, the same email: still delivered once', async () => {
     const e = await newEmail(db.prisma, fx.mailboxes[1]!.id);
-    for (const point of OUTGOING_CRASH_POINTS.slice(0, 2)) {
+    for (const point of SEND_PROTOCOL_POINTS.slice(0, 2)) {
       await expect(
         crashingAt(point).run(await cycleContext(res, db.prisma, fx.mailboxes[1]!.id)),
       ).rejects.toBeInstanceOf(SimulatedCrash);

@@ -66,7 +66,10 @@ const startWorker = (crashing: boolean) => {
   const env: Record<string, string> = crashing
     ? { OUTGOING_TEST_CRASH_AT: CRASH_POINTS[crashSeq++ % CRASH_POINTS.length]! }
     : {};
-  const p = spawnApp('worker', crashing ? 'crashing-worker' : 'worker', workerEnv(env));
+  // Crashing workers start from the test-only entry that installs the SIGKILL hook.
+  const p = crashing
+    ? spawnApp('worker', 'crashing-worker', workerEnv(env), [], 'src/testing/crashing-worker.ts')
+    : spawnApp('worker', 'worker', workerEnv(env));
   processes.push(p);
   return p;
 };

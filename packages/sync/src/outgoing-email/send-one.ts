@@ -1,4 +1,3 @@
-import type { OutgoingCrashPoint } from '@syncfleet/config';
 import { EmailStatus } from '@syncfleet/db';
 import { classifyError, SyncError } from '@syncfleet/graph';
 import type { CycleContext } from '../engine/types';
@@ -11,6 +10,7 @@ import {
   sendDraft,
   type GraphMessageRef,
 } from './graph-ops';
+import type { SendHooks, SendProtocolPoint } from './hooks';
 
 export interface SendSettings {
   trackingTokenEnabled: boolean;
@@ -19,16 +19,11 @@ export interface SendSettings {
   maxAttempts: number;
   /** How long a submitted send may stay in flight before it is taken as lost (OUTGOING_SEND_SETTLE_SEC). */
   sendSettleMs: number;
-  /** Fault injection: called at each named point of the protocol; may throw or end the process. */
-  crash?: (point: OutgoingCrashPoint, emailId: string) => void;
+  /** Test instrumentation (hooks.ts); never set in production. */
+  hooks?: SendHooks;
 }
 
 export type SendOutcome = 'sent' | 'failed' | 'skipped' | 'in-flight';
-
-/** Thrown by test crash hooks: never handled by the processor, like a process that died there. */
-export class SimulatedCrash extends Error {
-  override name = 'SimulatedCrash';
-}
 
 /**
  * What a resumed email whose send may already have been requested should do. Exchange sends
@@ -90,7 +85,7 @@ const reasonOf = (e: SyncError) => `${e.code}: ${e.message}`.slice(0, 1000);
  */
 export async function sendOne(ctx: CycleContext, emailId: string, s: SendSettings): Promise<SendOutcome> {
   const { prisma, graph, clock } = ctx;
-  const crash = (point: OutgoingCrashPoint) => s.crash?.(point, emailId);
+  const crash = (point: SendProtocolPoint) => s.hooks?.at(point, emailId);
   const email = await prisma.emailActivity.findUnique({
     where: { id: emailId },
     include: { parties: true, attachments: true },
@@ -206,7 +201,7 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
       'the draft kept disappearing before sending',
     );
   } catch (error) {
-    if (error instanceof SimulatedCrash) throw error;
+    if (s.hooks?.isCrash(error)) throw error;
     const e = classifyError(error);
     if (isEmailPermanent(e) && phase !== 'after-send') {
       await fail(reasonOf(e));

@@ -24,12 +24,14 @@ export function spawnApp(
   env: Record<string, string>,
   /** Extra options for node itself (e.g. `--cpu-prof` for a benchmark's profile). */
   nodeArgs: string[] = [],
+  /** The app's entry, relative to apps/<app>: a test-only entry (src/testing/...) installs test hooks. */
+  entry = 'src/main.ts',
 ): FleetProcess {
   // `node --import tsx` keeps the app in ONE process: the tsx CLI would run it in a child, and a
   // SIGKILL of the CLI would leave the real worker running.
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'apps', app, 'src/main.ts')],
+    [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'apps', app, entry)],
     {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'test', ...env },
