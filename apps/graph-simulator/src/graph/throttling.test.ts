@@ -48,6 +48,8 @@ test('$batch: dependsOn chain with a failed dependency (424) and an inner 429 wi
       { id: '5', method: 'GET', url: `/users/${mb.id}/mailFolders/inbox` },
     ],
   })) as BatchResponse;
+  // json-batching: responses may come in another order than the requests; correlate by id.
+  expect(res.responses.map((r) => r.id)).not.toEqual(['1', '2', '3', '4', '5']);
   const byId = new Map(res.responses.map((r) => [r.id, r]));
   expect(byId.get('1')?.status).toBe(201);
   expect(byId.get('2')?.status).toBe(200);
@@ -71,6 +73,9 @@ test('$batch validation: more than 20 requests, duplicate ids, body without Cont
   };
   expect(await post({ requests: Array.from({ length: 21 }, (_, i) => get(String(i))) })).toBe(400);
   expect(await post({ requests: [get('a'), get('a')] })).toBe(400);
+  // Ids are not case-sensitive (json-batching): 'A' and 'a' collide; dependsOn matches either case.
+  expect(await post({ requests: [get('A'), get('a')] })).toBe(400);
+  expect(await post({ requests: [get('First'), { ...get('second'), dependsOn: ['FIRST'] }] })).toBe(200);
   expect(await post({ requests: [{ ...get('a'), method: 'POST', body: {} }] })).toBe(400);
 });
 
