@@ -40,8 +40,17 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
     call,
     createTenant: (tenantId?: string) =>
       call<{ tenantId: string }>('POST', '/tenants', tenantId ? { tenantId } : {}),
-    createApp: (tenantId: string, app: { clientId?: string; clientSecret?: string } = {}) =>
-      call<{ clientId: string; clientSecret: string }>('POST', `/tenants/${enc(tenantId)}/apps`, app),
+    /** Lets an app's client secret expire (`null`: never). */
+    expireSecret: (tenantId: string, clientId: string, secretExpiresAt: string | null) =>
+      call<{ clientId: string; secretExpiresAt: string | null }>(
+        'PATCH',
+        `/tenants/${enc(tenantId)}/apps/${enc(clientId)}`,
+        { secretExpiresAt },
+      ),
+    createApp: (
+      tenantId: string,
+      app: { clientId?: string; clientSecret?: string; secretExpiresAt?: string } = {},
+    ) => call<{ clientId: string; clientSecret: string }>('POST', `/tenants/${enc(tenantId)}/apps`, app),
     createMailbox: (tenantId: string, mailbox: z.input<typeof s.mailboxInput>) =>
       call<MailboxRef>('POST', `/tenants/${enc(tenantId)}/mailboxes`, mailbox),
     createMailboxes: (tenantId: string, bulk: z.input<typeof s.bulkMailboxInput>) =>

@@ -135,7 +135,20 @@ export function adminRoutes(): Array<Route<SimCore>> {
         const input = parse(s.appInput, req.body);
         if (isResp(input)) return input;
         const app = sim.store.createApp(tenant, input.clientId, input.clientSecret);
+        if (input.secretExpiresAt) app.secretExpiresAt = input.secretExpiresAt;
         return ok({ clientId: app.clientId, clientSecret: app.clientSecret }, 201);
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: 'tenants/:tid/apps/:cid',
+      handler: (sim, [tid = '', cid = ''], req) => {
+        const app = sim.store.tenants.get(tid)?.apps.get(cid);
+        if (!app) return adminError(404, `app '${cid}' not found in tenant '${tid}'`, 'clientId');
+        const input = parse(s.appPatchInput, req.body);
+        if (isResp(input)) return input;
+        app.secretExpiresAt = input.secretExpiresAt ?? undefined;
+        return ok({ clientId: app.clientId, secretExpiresAt: app.secretExpiresAt ?? null });
       },
     },
     {

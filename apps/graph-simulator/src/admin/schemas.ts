@@ -2,7 +2,17 @@ import { z } from 'zod';
 
 export const tenantInput = z.object({ tenantId: z.string().min(1).optional() }).strict();
 export const appInput = z
-  .object({ clientId: z.string().min(1).optional(), clientSecret: z.string().min(1).optional() })
+  .object({
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    /** When the client secret expires; afterwards the token endpoint answers AADSTS7000222. */
+    secretExpiresAt: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+/** PATCH an app: e.g. let its secret expire now. */
+export const appPatchInput = z
+  .object({ secretExpiresAt: z.string().datetime({ offset: true }).nullable() })
   .strict();
 export const mailboxKind = z.enum(['user', 'shared', 'alias', 'distributionList']);
 export const mailboxInput = z

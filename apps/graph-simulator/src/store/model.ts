@@ -7,6 +7,8 @@ export interface App {
   clientId: string;
   clientSecret: string;
   tenantId: string;
+  /** ISO time the client secret expires (Entra: AADSTS7000222 after it). */
+  secretExpiresAt?: string;
 }
 
 export interface Tenant {
