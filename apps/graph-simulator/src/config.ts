@@ -3,6 +3,11 @@ export interface SimConfig {
   mailboxConcurrency: number;
   /** Outlook: 10,000 requests per 10 minutes per app per mailbox. */
   mailboxRequestsPer10Min: number;
+  /**
+   * Outlook: "150 megabytes (MB) upload (PATCH, POST, PUT) in a 5-minute period" per app per
+   * mailbox (Microsoft Graph service-specific throttling limits, Outlook service limits).
+   */
+  mailboxUploadBytesPer5Min: number;
   /** Optional global limit per app across mailboxes (0 = off; Graph documents 2,000/s). */
   appRequestsPerSecond: number;
   /** Retry-After sent with concurrency 429s. */
@@ -49,6 +54,7 @@ export interface SimConfig {
 export const DEFAULT_CONFIG: SimConfig = {
   mailboxConcurrency: 4,
   mailboxRequestsPer10Min: 10_000,
+  mailboxUploadBytesPer5Min: 150 * 1024 * 1024,
   appRequestsPerSecond: 0,
   concurrencyRetryAfterSeconds: 1,
   tokenLifetimeSeconds: 3599,
@@ -74,6 +80,7 @@ export const DEFAULT_CONFIG: SimConfig = {
 export const PATCHABLE_NUMBERS = [
   'mailboxConcurrency',
   'mailboxRequestsPer10Min',
+  'mailboxUploadBytesPer5Min',
   'appRequestsPerSecond',
   'concurrencyRetryAfterSeconds',
   'tokenLifetimeSeconds',

@@ -94,6 +94,7 @@ export const configInput = z
   .object({
     mailboxConcurrency: z.number().int().min(1),
     mailboxRequestsPer10Min: z.number().int().min(1),
+    mailboxUploadBytesPer5Min: z.number().int().min(1),
     appRequestsPerSecond: z.number().int().min(0),
     concurrencyRetryAfterSeconds: z.number().min(0),
     tokenLifetimeSeconds: z.number().int().min(1),

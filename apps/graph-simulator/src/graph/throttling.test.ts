@@ -1,3 +1,5 @@
+import { RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import type { GraphError } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { createTrustingFetch } from '../client-tls';
 import { mailbox, startHarness } from '../testing/harness';
@@ -178,4 +180,32 @@ test('injected faults: 404 MailboxNotEnabledForRESTAPI, dropped connection, malf
   await expect(malformed.json()).rejects.toThrow();
   const value = ((await (await fetch(url, { headers: auth })).json()) as { value: Message[] }).value;
   expect(value).toEqual([]);
+});
+
+test('uploads: PATCH/POST/PUT bytes per app and mailbox in a sliding 5 minutes → 429 with Retry-After', async () => {
+  const mb = mailbox(h, 3);
+  await h.sim.admin.patchConfig({ mailboxUploadBytesPer5Min: 20_000 });
+  try {
+    const noRetry = [new RetryHandlerOptions(0, 0)];
+    const draft = () =>
+      h.graph
+        .api(`/users/${mb.id}/messages`)
+        .middlewareOptions(noRetry)
+        .post({ subject: 'big', body: { contentType: 'text', content: 'x'.repeat(8_000) } });
+    await draft();
+    await draft();
+    const error = (await draft().catch((e: unknown) => e)) as GraphError;
+    expect(error.statusCode).toBe(429);
+    expect(Number(error.headers?.get('retry-after'))).toBeGreaterThan(200); // the window is 5 minutes
+    // Reads are not uploads: the mailbox is still served.
+    const folder = (await h.graph
+      .api(`/users/${mb.id}/mailFolders/inbox`)
+      .middlewareOptions(noRetry)
+      .get()) as {
+      displayName: string;
+    };
+    expect(folder.displayName).toBe('Inbox');
+  } finally {
+    await h.sim.admin.patchConfig({ mailboxUploadBytesPer5Min: 150 * 1024 * 1024 });
+  }
 });
