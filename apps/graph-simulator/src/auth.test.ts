@@ -44,6 +44,25 @@ test('a wrong client secret is rejected with an AAD error', async () => {
   });
 });
 
+test('an expired client secret: AADSTS7000222 with Entra-formatted trace and correlation ids, then fixed', async () => {
+  const { clientId, clientSecret } = await h.sim.admin.createApp(h.tenantId, {
+    secretExpiresAt: '2026-01-01T00:00:00Z',
+  });
+  const error = (await msal(clientSecret, clientId)
+    .acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] })
+    .catch((e: unknown) => e)) as { errorCode: string; errorMessage: string; errorNo?: string };
+  expect(error.errorCode).toBe('invalid_client');
+  expect(error.errorMessage).toMatch(
+    /^Error\(s\): 7000222 - .*AADSTS7000222: The provided client secret keys for app '[^']+' are expired\. .*https:\/\/aka\.ms\/NewClientSecret.* Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/,
+  );
+  // A new expiry (a new secret, in real life) makes it work again.
+  await h.sim.admin.expireSecret(h.tenantId, clientId, null);
+  const ok = await msal(clientSecret, clientId).acquireTokenByClientCredential({
+    scopes: ['https://graph.microsoft.com/.default'],
+  });
+  expect(ok?.accessToken).toBeTruthy();
+});
+
 test('the Graph client is authenticated and trusts the simulator CA', async () => {
   const me = (await h.graph.api(`/users/${h.mailboxes[0]?.address}`).get()) as { id: string };
   expect(me.id).toBe(h.mailboxes[0]?.id);

@@ -17,6 +17,8 @@ import { createGraphPipeline } from './graph/pipeline';
 import { pimRoutes } from './graph/pim-routes';
 import { sendRoutes } from './graph/send-routes';
 import { subscriptionRoutes } from './graph/subscription-routes';
+import { createTransport } from './graph/transport';
+import type { Transport } from './graph/transport';
 import { userRoutes } from './graph/user-routes';
 import { graphError } from './http/errors';
 import { createRouter, splitPath } from './http/router';
@@ -40,6 +42,7 @@ export interface SimCore {
   faults: FaultStore;
   delta: DeltaEngine;
   deliveries: DeliveryLog;
+  transport: Transport;
   subscriptions: SubscriptionService;
   signer: TokenSigner;
   traffic: Traffic;
@@ -62,11 +65,7 @@ export function createSimCore(options: {
   const metrics = createMetrics();
   const throttle = createThrottle({ config, metrics });
   const faults = createFaultStore();
-  const delta = createDeltaEngine({
-    store,
-    maxStates: () => config.maxDeltaStates,
-    pageSize: () => config.defaultPageSize,
-  });
+  const delta = createDeltaEngine({ store, config });
   const deliveries = createDeliveryLog();
   const subscriptions = createSubscriptionService({
     store,
@@ -77,7 +76,8 @@ export function createSimCore(options: {
   });
   const signer = createTokenSigner();
   const traffic = createTraffic({ store, log: options.log, seed: options.idSeed });
-  const graphDeps: GraphDeps = { store, config, delta, deliveries, subscriptions, metrics };
+  const transport = createTransport({ store, deliveries, config });
+  const graphDeps: GraphDeps = { store, config, delta, deliveries, subscriptions, metrics, transport };
   const pipeline = createGraphPipeline({ ...graphDeps, signer, faults, throttle, log: options.log }, [
     ...userRoutes(),
     ...messageRoutes(),
@@ -96,12 +96,14 @@ export function createSimCore(options: {
     faults,
     delta,
     deliveries,
+    transport,
     subscriptions,
     signer,
     traffic,
     log: options.log,
     resetAll: () => {
       traffic.stop();
+      transport.clear();
       subscriptions.clear();
       faults.clear();
       delta.evict();
@@ -111,6 +113,7 @@ export function createSimCore(options: {
     dispatch,
     close: () => {
       traffic.stop();
+      transport.clear();
       subscriptions.close();
     },
   };

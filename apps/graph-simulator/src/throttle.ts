@@ -4,7 +4,8 @@ import type { Metrics } from './metrics';
 
 /**
  * Outlook throttling per app + mailbox ("Microsoft Graph service-specific throttling limits"):
- * requests per 10-minute window and concurrent requests. O(1) per request: one map lookup.
+ * requests per 10-minute window, concurrent requests, and uploaded bytes per 5 minutes. O(1) per
+ * request (amortised) besides one map lookup.
  */
 interface PairState {
   windowStart: number;
@@ -12,6 +13,9 @@ interface PairState {
   inFlight: number;
   /** Epoch ms before which this app should not call this mailbox (last Retry-After issued). */
   retryAfterUntil: number;
+  /** Uploads of the last 5 minutes, oldest first: [epoch ms, bytes]. */
+  uploads: Array<[number, number]>;
+  uploadBytes: number;
 }
 
 interface AppState {
@@ -25,6 +29,8 @@ export type ThrottleVerdict =
   { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; concurrency: boolean };
 
 const WINDOW_MS = 10 * 60 * 1000;
+const UPLOAD_WINDOW_MS = 5 * 60 * 1000;
+const UPLOAD_METHODS = new Set(['PATCH', 'POST', 'PUT']);
 const EARLY_TOLERANCE_MS = 50;
 
 export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?: () => number }) {
@@ -34,7 +40,10 @@ export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?
 
   function pair(key: string): PairState {
     let state = pairs.get(key);
-    if (!state) pairs.set(key, (state = { windowStart: now(), count: 0, inFlight: 0, retryAfterUntil: 0 }));
+    if (!state) {
+      state = { windowStart: now(), count: 0, inFlight: 0, retryAfterUntil: 0, uploads: [], uploadBytes: 0 };
+      pairs.set(key, state);
+    }
     return state;
   }
 
@@ -54,7 +63,30 @@ export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?
     state.retryAfterUntil = Math.max(state.retryAfterUntil, now() + seconds * 1000);
   }
 
-  function acquire(appKey: string, mailboxId: string | undefined): ThrottleVerdict {
+  /**
+   * The upload budget: bytes of PATCH/POST/PUT bodies in a sliding 5-minute window. Over it → the
+   * seconds until enough of the window has aged out for this request to fit.
+   */
+  function uploadWait(state: PairState, t: number, bytes: number): number {
+    while (state.uploads.length > 0 && t - state.uploads[0]![0] >= UPLOAD_WINDOW_MS) {
+      state.uploadBytes -= state.uploads.shift()![1];
+    }
+    const budget = deps.config.mailboxUploadBytesPer5Min;
+    if (state.uploadBytes + bytes <= budget) return 0;
+    let freed = 0;
+    for (const [at, size] of state.uploads) {
+      freed += size;
+      if (state.uploadBytes - freed + bytes <= budget)
+        return Math.max(1, Math.ceil((at + UPLOAD_WINDOW_MS - t) / 1000));
+    }
+    return Math.ceil(UPLOAD_WINDOW_MS / 1000); // larger than the whole budget: never fits sooner
+  }
+
+  function acquire(
+    appKey: string,
+    mailboxId: string | undefined,
+    upload?: { method: string; bytes: number },
+  ): ThrottleVerdict {
     const { config } = deps;
     const t = now();
     if (config.appRequestsPerSecond > 0) {
@@ -76,6 +108,13 @@ export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?
     }
     if (state.inFlight >= config.mailboxConcurrency) {
       return { ok: false, retryAfterSeconds: config.concurrencyRetryAfterSeconds, concurrency: true };
+    }
+    const uploading = upload && UPLOAD_METHODS.has(upload.method) && upload.bytes > 0 ? upload.bytes : 0;
+    if (uploading > 0) {
+      const wait = uploadWait(state, t, uploading);
+      if (wait > 0) return { ok: false, retryAfterSeconds: wait, concurrency: false };
+      state.uploads.push([t, uploading]);
+      state.uploadBytes += uploading;
     }
     state.count++;
     state.inFlight++;

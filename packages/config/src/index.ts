@@ -1,11 +1,6 @@
 export * from './env';
 export { incomingEnvSchema, type IncomingEnv } from './incoming-env';
-export {
-  outgoingEnvSchema,
-  OUTGOING_CRASH_POINTS,
-  type OutgoingEnv,
-  type OutgoingCrashPoint,
-} from './outgoing-env';
+export { outgoingEnvSchema, type OutgoingEnv } from './outgoing-env';
 export { ConfigError, parseWith, type EnvSource } from './parse';
 export { redactCredentials } from './redact';
 export { SecretBox, generateSecretKey, type SealedSecret } from './secret-box';

@@ -1,30 +1,6 @@
 import { z } from 'zod';
 import { bool, int } from './parse';
 
-/** Where the outgoing processor can be told to die, for crash tests (see OUTGOING_TEST_CRASH_AT). */
-export const OUTGOING_CRASH_POINTS = [
-  'after-claim',
-  'after-draft-created',
-  'after-draft-saved',
-  'after-send',
-  'after-sent-saved',
-] as const;
-export type OutgoingCrashPoint = (typeof OUTGOING_CRASH_POINTS)[number];
-
-const crashAt = z
-  .string()
-  .regex(
-    new RegExp(`^(${OUTGOING_CRASH_POINTS.join('|')})(:(0(\\.\\d+)?|1(\\.0+)?))?$`),
-    `must be <point>[:<probability 0..1>], point one of ${OUTGOING_CRASH_POINTS.join(', ')}`,
-  )
-  .transform((value) => {
-    const [point, probability] = value.split(':');
-    return {
-      point: point as OutgoingCrashPoint,
-      probability: probability === undefined ? 1 : Number(probability),
-    };
-  });
-
 /**
  * Outgoing email workload. Read by the worker; see README "Outgoing email" and
  * packages/sync/src/outgoing-email/README.md.
@@ -37,10 +13,11 @@ export const outgoingEnvSchema = z.object({
   /** Append the tracking token (TRACKING_TOKEN_PREFIX) to the subject of sent mail. */
   TRACKING_TOKEN_ENABLED: bool.default(true),
   /**
-   * Fault injection for the exactly-once tests: exit the worker process at this point of the send
-   * protocol (optionally with a probability). Honoured only when NODE_ENV=test.
+   * Sending is asynchronous in Exchange Online: a draft whose send was requested may still look
+   * unsent for a while. A resumed email waits this long for its Sent Items copy before concluding
+   * the request was lost and sending again (outgoing-email README, "Exactly once").
    */
-  OUTGOING_TEST_CRASH_AT: crashAt.optional(),
+  OUTGOING_SEND_SETTLE_SEC: int(1, 86_400).default(600),
 });
 
 export type OutgoingEnv = z.output<typeof outgoingEnvSchema>;

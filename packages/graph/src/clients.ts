@@ -42,6 +42,23 @@ class RouteOption implements MiddlewareOptions {
 /** Retry-After above this is not slept on inside a job: the error policy postpones the mailbox. */
 const IN_PROCESS_RETRY_MAX_MS = 15_000;
 
+/** Whether the retry middleware may wait for this 429/503/504 in process (a short Retry-After). */
+function retryInProcess(response: Response): boolean {
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+  return retryAfter === undefined || retryAfter <= IN_PROCESS_RETRY_MAX_MS;
+}
+
+/**
+ * Retry options for a request that must not run twice (message: send): a 429 or 503 was refused
+ * and is retried as usual; a 504 may have been passed on and accepted, so it is never retried —
+ * the caller resolves it by looking (outgoing-email README, "Exactly once").
+ */
+export function nonIdempotentRetryOptions(maxRetries = 3): RetryHandlerOptions {
+  return new RetryHandlerOptions(1, maxRetries, (_delay, _attempt, _req, _opts, response) =>
+    response.status === 504 ? false : retryInProcess(response),
+  );
+}
+
 export interface GraphClientsOptions {
   limiter: SlotLimiter;
   /** Decrypts a profile's client secret only when a client is (re)built. */
@@ -57,8 +74,11 @@ export interface GraphClientsOptions {
 export interface MailboxGraph {
   readonly mailbox: GraphMailbox;
   readonly client: Client;
-  /** A request to `path` (relative to /v1.0, or an absolute nextLink/deltaLink). */
-  api(path: string): ReturnType<Client['api']>;
+  /**
+   * A request to `path` (relative to /v1.0, or an absolute nextLink/deltaLink). `options` adds
+   * middleware options (e.g. RetryHandlerOptions) next to the mailbox route.
+   */
+  api(path: string, options?: MiddlewareOptions[]): ReturnType<Client['api']>;
 }
 
 /**
@@ -98,10 +118,9 @@ export class GraphClients {
       timeoutMs: profile.connectionTimeoutSec * 1000,
     });
     const retry = new RetryHandler(
-      new RetryHandlerOptions(1, this.options.maxRetries ?? 3, (_delay, _attempt, _req, _opts, response) => {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        return retryAfter === undefined || retryAfter <= IN_PROCESS_RETRY_MAX_MS;
-      }),
+      new RetryHandlerOptions(1, this.options.maxRetries ?? 3, (_delay, _attempt, _req, _opts, response) =>
+        retryInProcess(response),
+      ),
     );
     const chain = [
       new AuthenticationHandler({ getAccessToken: () => tokens.getAccessToken() }),
@@ -146,11 +165,11 @@ export class GraphClients {
     return {
       mailbox,
       client,
-      api: (path: string) =>
+      api: (path: string, options: MiddlewareOptions[] = []) =>
         client
           .api(path)
           .header('X-AnchorMailbox', mailbox.address)
-          .middlewareOptions([new RouteOption(route)]),
+          .middlewareOptions([new RouteOption(route), ...options]),
     };
   }
 

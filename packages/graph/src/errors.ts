@@ -18,6 +18,7 @@ const GRAPH_CODES: Record<string, Reason> = {
   SyncStateNotFound: 'SyncStateGone',
   syncStateNotFound: 'SyncStateGone',
   resyncRequired: 'SyncStateGone',
+  syncStateInvalid: 'SyncStateGone', // seen beside syncStateNotFound in real tenants' delta errors
   ErrorAccessDenied: 'MissingPermission', // also: an application access policy excludes the mailbox
   Authorization_RequestDenied: 'MissingPermission',
   accessDenied: 'MissingPermission',

@@ -106,8 +106,10 @@ export function spawnApp(
   name: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
+  /** The app's entry, relative to apps/<app>: a test-only entry (src/testing/...) installs test hooks. */
+  entry = 'src/main.ts',
 ): FleetProcess {
-  return startProcess(name, path.join('apps', app, 'src/main.ts'), {
+  return startProcess(name, path.join('apps', app, entry), {
     env: { ...process.env, NODE_ENV: 'test', ...env },
     keepOutput: true,
     nodeArgs,

@@ -40,8 +40,17 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
     call,
     createTenant: (tenantId?: string) =>
       call<{ tenantId: string }>('POST', '/tenants', tenantId ? { tenantId } : {}),
-    createApp: (tenantId: string, app: { clientId?: string; clientSecret?: string } = {}) =>
-      call<{ clientId: string; clientSecret: string }>('POST', `/tenants/${enc(tenantId)}/apps`, app),
+    /** Lets an app's client secret expire (`null`: never). */
+    expireSecret: (tenantId: string, clientId: string, secretExpiresAt: string | null) =>
+      call<{ clientId: string; secretExpiresAt: string | null }>(
+        'PATCH',
+        `/tenants/${enc(tenantId)}/apps/${enc(clientId)}`,
+        { secretExpiresAt },
+      ),
+    createApp: (
+      tenantId: string,
+      app: { clientId?: string; clientSecret?: string; secretExpiresAt?: string } = {},
+    ) => call<{ clientId: string; clientSecret: string }>('POST', `/tenants/${enc(tenantId)}/apps`, app),
     createMailbox: (tenantId: string, mailbox: z.input<typeof s.mailboxInput>) =>
       call<MailboxRef>('POST', `/tenants/${enc(tenantId)}/mailboxes`, mailbox),
     createMailboxes: (tenantId: string, bulk: z.input<typeof s.bulkMailboxInput>) =>
@@ -54,6 +63,8 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
         `/mailboxes/${enc(mailbox)}/inbound`,
         message,
       ),
+    inboundBulk: (mailbox: string, input: z.input<typeof s.inboundBulkInput>) =>
+      call<{ created: number }>('POST', `/mailboxes/${enc(mailbox)}/inbound/bulk`, input),
     listMessages: (mailbox: string, folder?: string) =>
       call<{ value: Array<Record<string, unknown>> }>(
         'GET',
@@ -96,6 +107,9 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
     getConfig: () => call<SimConfig>('GET', '/config'),
     evictDelta: (mailbox?: string) =>
       call<{ evicted: number }>('POST', '/delta/evict', mailbox ? { mailbox } : {}),
+    /** A synchronization reset: the mailbox's delta links answer 410 with a Location header. */
+    resetDelta: (mailbox: string) =>
+      call<{ evicted: number }>('POST', '/delta/evict', { mailbox, reset: true }),
     triggerLifecycle: (
       subscriptionId: string,
       event: 'missed' | 'reauthorizationRequired' | 'subscriptionRemoved',
@@ -106,7 +120,8 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
     reset: (all = false) => call<unknown>('POST', '/reset', all ? { all } : {}),
     traffic: (messagesPerSecond: number, editsPerSecond = 0) =>
       call<unknown>('POST', '/traffic', { messagesPerSecond, editsPerSecond }),
-    status: () => call<{ mailboxes: number; memory: NodeJS.MemoryUsage }>('GET', '/status'),
+    status: () =>
+      call<{ mailboxes: number; pendingSends: number; memory: NodeJS.MemoryUsage }>('GET', '/status'),
     close: () => agent.destroy(),
   };
 }

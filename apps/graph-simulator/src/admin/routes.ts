@@ -135,7 +135,20 @@ export function adminRoutes(): Array<Route<SimCore>> {
         const input = parse(s.appInput, req.body);
         if (isResp(input)) return input;
         const app = sim.store.createApp(tenant, input.clientId, input.clientSecret);
+        if (input.secretExpiresAt) app.secretExpiresAt = input.secretExpiresAt;
         return ok({ clientId: app.clientId, clientSecret: app.clientSecret }, 201);
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: 'tenants/:tid/apps/:cid',
+      handler: (sim, [tid = '', cid = ''], req) => {
+        const app = sim.store.tenants.get(tid)?.apps.get(cid);
+        if (!app) return adminError(404, `app '${cid}' not found in tenant '${tid}'`, 'clientId');
+        const input = parse(s.appPatchInput, req.body);
+        if (isResp(input)) return input;
+        app.secretExpiresAt = input.secretExpiresAt ?? undefined;
+        return ok({ clientId: app.clientId, secretExpiresAt: app.secretExpiresAt ?? null });
       },
     },
     {
@@ -174,6 +187,27 @@ export function adminRoutes(): Array<Route<SimCore>> {
           },
           201,
         );
+      },
+    },
+    {
+      method: 'POST',
+      pattern: 'mailboxes/:m/inbound/bulk',
+      handler: (sim, [m = ''], req) => {
+        const mb = mailbox(sim, m);
+        if (isResp(mb)) return mb;
+        const input = parse(s.inboundBulkInput, req.body);
+        if (isResp(input)) return input;
+        const start = Date.parse(input.receivedFrom);
+        for (let n = 0; n < input.count; n++) {
+          inbound(sim.store, mb, {
+            from: input.from,
+            subject: `${input.subject} ${n}`,
+            body: '',
+            internetMessageId: `<${input.internetMessageIdPrefix}-${n}@${mb.address.split('@')[1]}>`,
+            receivedDateTime: new Date(start + n * 1000).toISOString(),
+          });
+        }
+        return ok({ created: input.count }, 201);
       },
     },
     {
@@ -317,7 +351,8 @@ function opsRoutes(): Array<Route<SimCore>> {
         const mb = input.mailbox ? sim.store.findMailbox(input.mailbox) : undefined;
         if (input.mailbox && !mb)
           return adminError(400, "invalid field 'mailbox': unknown mailbox", 'mailbox');
-        return ok({ evicted: sim.delta.evict(mb?.id) });
+        if (input.reset && !mb) return adminError(400, "a reset needs 'mailbox'", 'mailbox');
+        return ok({ evicted: sim.delta.evict(mb?.id, { reset: input.reset }) });
       },
     },
     { method: 'GET', pattern: 'subscriptions', handler: (sim) => ok({ value: sim.subscriptions.all() }) },
@@ -365,6 +400,8 @@ function opsRoutes(): Array<Route<SimCore>> {
         ok({
           tenants: sim.store.tenants.size,
           mailboxes: sim.store.mailboxes.size / 2,
+          /** Sends accepted (202) that transport has not processed yet. */
+          pendingSends: sim.transport.pending(),
           deltaStates: sim.delta.size(),
           subscriptions: sim.subscriptions.all().length,
           memory: process.memoryUsage(),

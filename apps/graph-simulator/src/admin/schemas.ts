@@ -2,7 +2,17 @@ import { z } from 'zod';
 
 export const tenantInput = z.object({ tenantId: z.string().min(1).optional() }).strict();
 export const appInput = z
-  .object({ clientId: z.string().min(1).optional(), clientSecret: z.string().min(1).optional() })
+  .object({
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    /** When the client secret expires; afterwards the token endpoint answers AADSTS7000222. */
+    secretExpiresAt: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+/** PATCH an app: e.g. let its secret expire now. */
+export const appPatchInput = z
+  .object({ secretExpiresAt: z.string().datetime({ offset: true }).nullable() })
   .strict();
 export const mailboxKind = z.enum(['user', 'shared', 'alias', 'distributionList']);
 export const mailboxInput = z
@@ -45,6 +55,18 @@ export const inboundInput = z
   })
   .strict();
 
+/** Many inbound messages at once (large-mailbox tests): `subject n`, received one second apart. */
+export const inboundBulkInput = z
+  .object({
+    from: z.string().min(3),
+    subject: z.string().default('bulk'),
+    count: z.number().int().min(1).max(100_000),
+    /** First message's receivedDateTime; the others follow one second apart. */
+    receivedFrom: z.string().datetime({ offset: true }),
+    internetMessageIdPrefix: z.string().min(1).default('bulk'),
+  })
+  .strict();
+
 export const faultInput = z
   .object({
     scope: z
@@ -72,6 +94,7 @@ export const configInput = z
   .object({
     mailboxConcurrency: z.number().int().min(1),
     mailboxRequestsPer10Min: z.number().int().min(1),
+    mailboxUploadBytesPer5Min: z.number().int().min(1),
     appRequestsPerSecond: z.number().int().min(0),
     concurrencyRetryAfterSeconds: z.number().min(0),
     tokenLifetimeSeconds: z.number().int().min(1),
@@ -79,6 +102,13 @@ export const configInput = z
     defaultLatencyMs: z.number().min(0),
     defaultPageSize: z.number().int().min(1),
     maxDeltaStates: z.number().int().min(1),
+    deltaStatesPerMailbox: z.number().int().min(1),
+    deltaStateMaxAgeSeconds: z.number().min(0.1),
+    deltaSkipTokenHistory: z.number().int().min(1),
+    deltaPartialUpdates: z.boolean(),
+    filteredDeltaMaxItems: z.number().int().min(1),
+    sendLatencyMs: z.number().min(0),
+    sendLatencyJitterMs: z.number().min(0),
     validationTimeoutMs: z.number().int().min(1),
     notificationTimeoutMs: z.number().int().min(1),
     notificationRetryBaseMs: z.number().int().min(1),
@@ -92,7 +122,13 @@ export const tokenInput = z
   .object({ tenantId: z.string(), clientId: z.string(), expiresInSeconds: z.number().int().optional() })
   .strict();
 export const moveInput = z.object({ folder: z.string().min(1) }).strict();
-export const evictInput = z.object({ mailbox: z.string().optional() }).strict();
+export const evictInput = z
+  .object({
+    mailbox: z.string().optional(),
+    /** Answer the mailbox's next delta requests 410 with a Location header (a synchronization reset). */
+    reset: z.boolean().optional(),
+  })
+  .strict();
 export const lifecycleInput = z
   .object({ event: z.enum(['missed', 'reauthorizationRequired', 'subscriptionRemoved']) })
   .strict();

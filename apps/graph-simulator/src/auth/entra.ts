@@ -84,6 +84,16 @@ export function tokenEndpoint(
       'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
     );
   }
+  if (app.secretExpiresAt && Date.parse(app.secretExpiresAt) <= Date.now()) {
+    // Entra ID error codes: AADSTS7000222 InvalidClientSecretExpiredKeysProvided ("The provided
+    // client secret keys are expired"); the message names the fix, as real responses do.
+    return aadError(
+      401,
+      'invalid_client',
+      7000222,
+      `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+    );
+  }
   const lifetime = deps.lifetimeSeconds();
   return {
     status: 200,

@@ -4,6 +4,8 @@ import { asObject } from './context';
 
 interface BatchStep {
   id: string;
+  /** The id lower-cased: ids and dependsOn compare case-insensitively. */
+  key: string;
   method: string;
   url: string;
   headers: Record<string, string>;
@@ -32,8 +34,10 @@ function parse(body: unknown): BatchStep[] | SimResponse {
     if (!r || typeof r.id !== 'string' || typeof r.method !== 'string' || typeof r.url !== 'string') {
       return graphError(400, 'BadRequest', 'Each batch request needs id, method and url.');
     }
-    if (ids.has(r.id)) return graphError(400, 'BadRequest', `Batch request ids must be unique: '${r.id}'.`);
-    ids.add(r.id);
+    // json-batching: the id is "Not case-sensitive. Must be unique in the batch" (else 400).
+    const key = r.id.toLowerCase();
+    if (ids.has(key)) return graphError(400, 'BadRequest', `Batch request ids must be unique: '${r.id}'.`);
+    ids.add(key);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(asObject(r.headers) ?? {})) headers[k.toLowerCase()] = String(v);
     if (r.body !== undefined && !headers['content-type']) {
@@ -43,8 +47,16 @@ function parse(body: unknown): BatchStep[] | SimResponse {
         `Request '${r.id}': a Content-Type header is required when a body is present.`,
       );
     }
-    const dependsOn = Array.isArray(r.dependsOn) ? r.dependsOn.map(String) : [];
-    steps.push({ id: r.id, method: r.method.toUpperCase(), url: r.url, headers, body: r.body, dependsOn });
+    const dependsOn = Array.isArray(r.dependsOn) ? r.dependsOn.map((d) => String(d).toLowerCase()) : [];
+    steps.push({
+      id: r.id,
+      key,
+      method: r.method.toUpperCase(),
+      url: r.url,
+      headers,
+      body: r.body,
+      dependsOn,
+    });
   }
   for (const step of steps) {
     for (const dep of step.dependsOn) {
@@ -84,7 +96,7 @@ export async function handleBatch(
   async function run(step: BatchStep): Promise<void> {
     const failedDep = step.dependsOn.find((d) => (results.get(d)?.status ?? 0) >= 400);
     if (failedDep) {
-      results.set(step.id, {
+      results.set(step.key, {
         status: 424,
         headers: { 'Content-Type': 'application/json' },
         body: { error: { code: 'FailedDependency', message: `Dependency '${failedDep}' failed.` } },
@@ -105,7 +117,7 @@ export async function handleBatch(
     const headers = capitalize(res.headers);
     delete headers['Request-Id'];
     if (res.body !== undefined) headers['Content-Type'] = 'application/json';
-    results.set(step.id, { status, headers, body: res.drop ? undefined : (res.text ?? res.body) });
+    results.set(step.key, { status, headers, body: res.drop ? undefined : (res.text ?? res.body) });
   }
 
   while (pending.size > 0) {
@@ -114,6 +126,8 @@ export async function handleBatch(
     for (const s of ready) pending.delete(s);
     await Promise.all(ready.map(run));
   }
-  const responses = steps.map((s) => ({ id: s.id, ...results.get(s.id) }));
+  // "Individual responses might appear in a different order than the requests" (json-batching):
+  // they come back last request first, so a client that relies on the order fails here too.
+  const responses = [...steps].reverse().map((s) => ({ id: s.id, ...results.get(s.key) }));
   return { status: 200, body: { responses } };
 }

@@ -6,6 +6,7 @@ import type { Mailbox } from '../store/model';
 import type { Store } from '../store/store';
 import type { DeltaEngine } from './delta';
 import type { DeliveryLog } from './deliveries';
+import type { Transport } from './transport';
 import type { SubscriptionService } from '../notify/subscriptions';
 
 export interface GraphDeps {
@@ -15,6 +16,7 @@ export interface GraphDeps {
   deliveries: DeliveryLog;
   subscriptions: SubscriptionService;
   metrics: Metrics;
+  transport: Transport;
 }
 
 export interface GraphCtx {

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import type { SimConfig } from '../config';
 import { graphError } from '../http/errors';
 import type { SimRequest, SimResponse } from '../http/types';
 import type { Item, ItemKind, Mailbox } from '../store/model';
 import type { Store } from '../store/store';
+import { createStateCache } from './delta-states';
 import { odataType, preferMaxPageSize, serializeItem } from './odata';
 
 /**
@@ -23,57 +24,68 @@ export interface DeltaScope {
   select?: string[];
   /** Request path after `/v1.0`, reused to build nextLink/deltaLink. */
   pathBase: string;
+  /** The initial request's query string (without state tokens), for a reset's Location header. */
+  initialQuery?: string;
 }
 
 interface Round {
+  kind: 'round';
   scope: DeltaScope;
   ids: string[];
   upTo: number;
+  /** The deltatoken's watermark this round started from (0 for an initial round). */
+  watermark: number;
   initial: boolean;
+  /** Skiptoken positions still valid, newest last. */
+  issued: number[];
+  reset?: boolean;
 }
 
-interface Watermark {
+interface Token {
+  kind: 'token';
   scope: DeltaScope;
   watermark: number;
+  reset?: boolean;
 }
 
-type State = { round: Round } | { token: Watermark };
+type State = Round | Token;
+
+export interface DeltaEngineDeps {
+  store: Store;
+  config: Pick<
+    SimConfig,
+    | 'maxDeltaStates'
+    | 'defaultPageSize'
+    | 'deltaStatesPerMailbox'
+    | 'deltaStateMaxAgeSeconds'
+    | 'deltaSkipTokenHistory'
+    | 'deltaPartialUpdates'
+    | 'filteredDeltaMaxItems'
+  >;
+  now?: () => number;
+}
 
 export type DeltaEngine = ReturnType<typeof createDeltaEngine>;
 
-export function createDeltaEngine(deps: { store: Store; maxStates: () => number; pageSize: () => number }) {
-  const states = new Map<string, State>();
+export function createDeltaEngine(deps: DeltaEngineDeps) {
+  const { config } = deps;
+  const states = createStateCache<State>({
+    maxStates: () => config.maxDeltaStates,
+    perMailbox: () => config.deltaStatesPerMailbox,
+    maxAgeMs: () => config.deltaStateMaxAgeSeconds * 1000,
+    now: deps.now ?? Date.now,
+  });
 
-  function put(state: State): string {
-    const id = randomBytes(12).toString('base64url');
-    states.set(id, state);
-    while (states.size > deps.maxStates()) {
-      const oldest = states.keys().next().value;
-      if (oldest === undefined) break;
-      states.delete(oldest);
-    }
-    return id;
-  }
-
-  function get(id: string): State | undefined {
-    const state = states.get(id);
-    if (state) {
-      states.delete(id); // LRU touch
-      states.set(id, state);
-    }
-    return state;
-  }
-
-  function evict(mailboxId?: string): number {
-    let n = 0;
-    for (const [id, state] of states) {
-      const scope = 'round' in state ? state.round.scope : state.token.scope;
-      if (!mailboxId || scope.mailboxId === mailboxId) {
-        states.delete(id);
-        n++;
-      }
-    }
-    return n;
+  /**
+   * Drops a mailbox's states (or all). With `reset`, the states stay just long enough to answer the
+   * documented synchronization reset: 410 with a Location header (see `resetResponse`).
+   */
+  function evict(mailboxId?: string, options: { reset?: boolean } = {}): number {
+    if (!options.reset) return states.evict(mailboxId);
+    if (!mailboxId) throw new Error('a reset names a mailbox');
+    const affected = states.states(mailboxId);
+    for (const state of affected) state.reset = true;
+    return affected.length;
   }
 
   function inWindow(item: Item, window: [number, number] | undefined): boolean {
@@ -97,12 +109,18 @@ export function createDeltaEngine(deps: { store: Store; maxStates: () => number;
       }
     }
     changes.sort((a, b) => a[0] - b[0]);
-    return changes.map((c) => c[1]);
+    const ids = changes.map((c) => c[1]);
+    // delta-query-messages, "Use query parameters in a delta query for messages": "Applying $filter
+    // in a delta query returns only up to 5,000 messages." The rest are simply not returned.
+    if (initial && scope.filter && scope.kind === 'message')
+      return ids.slice(0, config.filteredDeltaMaxItems);
+    return ids;
   }
 
   function startRound(mailbox: Mailbox, scope: DeltaScope, watermark: number, initial: boolean): Round {
     const upTo = deps.store.dataOf(mailbox).seq;
-    return { scope, ids: changedSince(mailbox, scope, watermark, initial), upTo, initial };
+    const ids = changedSince(mailbox, scope, watermark, initial);
+    return { kind: 'round', scope, ids, upTo, watermark, initial, issued: [] };
   }
 
   function render(mailbox: Mailbox, round: Round, id: string): Record<string, unknown> | undefined {
@@ -116,7 +134,22 @@ export function createDeltaEngine(deps: { store: Store; maxStates: () => number;
     if (!item || item.parentId !== scope.parentId) return removed;
     if (!inWindow(item, scope.window)) return removed;
     if (scope.filter && !scope.filter(item)) return undefined;
-    return { '@odata.type': odataType(scope.kind), ...serializeItem(item, scope.select) };
+    const type = { '@odata.type': odataType(scope.kind) };
+    if (
+      config.deltaPartialUpdates &&
+      scope.kind === 'message' &&
+      !round.initial &&
+      item.createdSeq <= round.watermark
+    ) {
+      // "Updated instances are represented by their id with *at least* the properties that have
+      // been updated" ("Use delta query to track changes", Resource representation): whatever
+      // $select asked for, an isRead toggle comes back as id, changeKey, parentFolderId, isRead.
+      const changed = Object.entries(item.fieldSeqs)
+        .filter(([, seq]) => seq > round.watermark)
+        .map(([key]) => key);
+      return { ...type, ...serializeItem(item, ['changeKey', 'parentFolderId', ...changed]) };
+    }
+    return { ...type, ...serializeItem(item, scope.select) };
   }
 
   function page(
@@ -127,7 +160,7 @@ export function createDeltaEngine(deps: { store: Store; maxStates: () => number;
     position: number,
   ): SimResponse {
     const requested = preferMaxPageSize(req.headers.prefer);
-    const size = requested ?? deps.pageSize();
+    const size = requested ?? config.defaultPageSize;
     const slice = round.ids.slice(position, position + size);
     const value: Array<Record<string, unknown>> = [];
     for (const id of slice) {
@@ -141,9 +174,11 @@ export function createDeltaEngine(deps: { store: Store; maxStates: () => number;
       value,
     };
     if (next < round.ids.length) {
+      round.issued.push(next);
+      while (round.issued.length > config.deltaSkipTokenHistory) round.issued.shift();
       body['@odata.nextLink'] = `${base}?$skiptoken=${roundId}.${next}`;
     } else {
-      const token = put({ token: { scope: round.scope, watermark: round.upTo } });
+      const token = states.put(mailbox.id, { kind: 'token', scope: round.scope, watermark: round.upTo });
       body['@odata.deltaLink'] = `${base}?$deltatoken=${token}`;
     }
     const headers: Record<string, string> = {};
@@ -151,8 +186,32 @@ export function createDeltaEngine(deps: { store: Store; maxStates: () => number;
     return { status: 200, headers, body };
   }
 
+  // "In case of an expired token, the service should respond with a 40X-series error with error
+  // codes such as syncStateNotFound" (delta-query-overview, Token duration). Real tenants answer
+  // 410 with code "SyncStateNotFound" (the casing observed in Graph SDK issues).
   const gone = (): SimResponse =>
     graphError(410, 'SyncStateNotFound', 'The sync state generation is not found. Please restart the sync.');
+
+  /**
+   * "Delta query can return a response code of 410 (gone) and a Location header containing a
+   * request URL with an empty $deltaToken (same as the initial query)" (delta-query-overview,
+   * Synchronization reset). The error code documented for it is resyncRequired (Graph "Error
+   * codes": "the delta token is no longer valid, and the app must reset the sync state").
+   */
+  function resetResponse(req: SimRequest, scope: DeltaScope): SimResponse {
+    const query = scope.initialQuery ? `${scope.initialQuery}&` : '';
+    return graphError(
+      410,
+      'resyncRequired',
+      'Resync required. Replace any local items with the server version.',
+      {
+        location: `${req.baseUrl}/v1.0${scope.pathBase}?${query}$deltatoken=`,
+      },
+    );
+  }
+
+  const folderGone = (): SimResponse =>
+    graphError(404, 'ErrorItemNotFound', 'The specified folder could not be found in the store.');
 
   /** Serves one delta request: initial (no token), a `$skiptoken` page, or a `$deltatoken` replay. */
   function handle(
@@ -162,29 +221,47 @@ export function createDeltaEngine(deps: { store: Store; maxStates: () => number;
   ): SimResponse {
     const skip = req.query.get('$skiptoken');
     const delta = req.query.get('$deltatoken');
+    const containerExists = (scope: DeltaScope) => deps.store.dataOf(mailbox).containers.has(scope.parentId);
     if (skip) {
       const [roundId = '', pos = '0'] = skip.split('.');
-      const state = get(roundId);
-      if (!state || !('round' in state) || state.round.scope.mailboxId !== mailbox.id) return gone();
-      return page(req, mailbox, state.round, roundId, Number(pos) || 0);
+      const position = Number(pos) || 0;
+      const state = states.get(roundId, mailbox.id);
+      if (!state || state.kind !== 'round') return gone();
+      if (state.reset) return resetResponse(req, state.scope);
+      if (!containerExists(state.scope)) return folderGone();
+      // Only the newest skiptokens of a round stay valid: an older nextLink replayed is gone.
+      if (!state.issued.includes(position)) return gone();
+      return page(req, mailbox, state, roundId, position);
     }
     if (delta && delta !== 'latest') {
-      const state = get(delta);
-      if (!state || !('token' in state) || state.token.scope.mailboxId !== mailbox.id) return gone();
-      const round = startRound(mailbox, state.token.scope, state.token.watermark, false);
-      return page(req, mailbox, round, put({ round }), 0);
+      const state = states.get(delta, mailbox.id);
+      if (!state || state.kind !== 'token') return gone();
+      if (state.reset) return resetResponse(req, state.scope);
+      if (!containerExists(state.scope)) return folderGone();
+      const round = startRound(mailbox, state.scope, state.watermark, false);
+      return page(req, mailbox, round, states.put(mailbox.id, round), 0);
     }
     const scope = initialScope();
     if ('status' in scope) return scope;
     if (delta === 'latest') {
-      const round: Round = { scope, ids: [], upTo: deps.store.dataOf(mailbox).seq, initial: true };
-      return page(req, mailbox, round, put({ round }), 0);
+      const upTo = deps.store.dataOf(mailbox).seq;
+      const round: Round = { kind: 'round', scope, ids: [], upTo, watermark: 0, initial: true, issued: [] };
+      return page(req, mailbox, round, states.put(mailbox.id, round), 0);
     }
     const round = startRound(mailbox, scope, 0, true);
-    return page(req, mailbox, round, put({ round }), 0);
+    return page(req, mailbox, round, states.put(mailbox.id, round), 0);
   }
 
-  return { handle, evict, size: () => states.size };
+  return { handle, evict, size: () => states.size() };
+}
+
+/** The query string of an initial delta request, without state tokens (kept for a reset's Location). */
+export function initialQueryOf(req: SimRequest): string {
+  const params: string[] = [];
+  for (const [k, v] of req.query) {
+    if (k !== '$skiptoken' && k !== '$deltatoken') params.push(`${k}=${encodeURIComponent(v)}`);
+  }
+  return params.join('&');
 }
 
 export function dateOf(value: unknown): number {

@@ -1,4 +1,5 @@
 import type { Message } from '@microsoft/microsoft-graph-types';
+import { waitFor } from '../../../../packages/testing/src/wait-for';
 import { mailbox, startHarness } from '../testing/harness';
 import type { Harness } from '../testing/harness';
 
@@ -7,6 +8,14 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(() => h.close());
+
+/** Sending is asynchronous (transport.ts): wait until every accepted send has been processed. */
+const settled = () =>
+  waitFor(async () => (await h.sim.admin.status()).pendingSends === 0, {
+    timeoutMs: 10_000,
+    intervalMs: 100,
+    description: 'accepted sends processed',
+  });
 
 const api = (path: string, address: string) => h.graph.api(path).header('X-AnchorMailbox', `UPN:${address}`);
 
@@ -48,6 +57,12 @@ test('sendMail delivers inside the tenant with custom headers, once', async () =
       ],
     },
   });
+  // 202 before processing: no Sent Items copy, nothing delivered yet.
+  const early = (await api(`/users/${from.id}/mailFolders/sentitems/messages`, from.address).get()) as {
+    value: Message[];
+  };
+  expect(early.value).toHaveLength(0);
+  await settled();
   const sent = (await api(`/users/${from.id}/mailFolders/sentitems/messages`, from.address).get()) as {
     value: Message[];
   };
@@ -95,12 +110,17 @@ test('draft + send, and a reply threads by In-Reply-To / conversationId', async 
     toRecipients: [{ emailAddress: { address: b.address } }],
   })) as Message;
   await api(`/users/${a.id}/messages/${draft.id}/send`, a.address).post({});
+  // In flight: still a draft in Drafts, not delivered.
+  const inFlight = (await api(`/users/${a.id}/messages/${draft.id}`, a.address).get()) as Message;
+  expect(inFlight).toMatchObject({ isDraft: true, parentFolderId: draft.parentFolderId });
+  await settled();
   const inbox = (await api(`/users/${b.id}/mailFolders/inbox/messages`, b.address).get()) as {
     value: Message[];
   };
   const got = inbox.value.find((m) => m.internetMessageId === draft.internetMessageId);
   expect(got?.conversationId).toBe(draft.conversationId);
   await api(`/users/${b.id}/messages/${got?.id}/reply`, b.address).post({ comment: 'ack' });
+  await settled();
   const back = (await api(`/users/${a.id}/mailFolders/inbox/messages`, a.address)
     .select('subject,conversationId,internetMessageHeaders')
     .get()) as { value: Message[] };

@@ -4,6 +4,7 @@ import type { SimRequest, SimResponse } from '../http/types';
 import type { Item } from '../store/model';
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
+import { initialQueryOf } from './delta';
 import { ifMatchFails, listItems } from './listing';
 import {
   MAX_INLINE_ATTACHMENT_BYTES,
@@ -43,11 +44,30 @@ export function findMessage(ctx: GraphCtx, id: string): Item | undefined {
   return item && item.kind === 'message' ? item : undefined;
 }
 
-/** Validates custom headers: Graph accepts only `x-`/`X-` names in internetMessageHeaders. */
+/** Custom headers a message may carry at creation (reported limit of Exchange Online; see README ledger). */
+export const MAX_CUSTOM_HEADERS = 5;
+
+/**
+ * Custom headers: "Add custom headers only when creating a message, and name them starting with
+ * 'x-'" (message resource type). Real tenants also refuse an empty list and more than 5 headers
+ * (reported in Graph SDK issues; not on the page): the simulator refuses them too.
+ */
 export function invalidHeaders(headers: unknown): SimResponse | undefined {
   if (headers === undefined) return undefined;
   if (!Array.isArray(headers))
     return graphError(400, 'ErrorInvalidRequest', 'internetMessageHeaders must be an array.');
+  if (headers.length === 0)
+    return graphError(
+      400,
+      'InvalidInternetMessageHeaderCollection',
+      'The internet message header collection cannot be empty.',
+    );
+  if (headers.length > MAX_CUSTOM_HEADERS)
+    return graphError(
+      400,
+      'InvalidInternetMessageHeaderCollection',
+      `Maximum number of headers in one message should be less than or equal to ${MAX_CUSTOM_HEADERS}.`,
+    );
   for (const h of headers) {
     const name = asObject(h)?.name;
     if (typeof name !== 'string' || !/^x-/i.test(name)) {
@@ -59,6 +79,47 @@ export function invalidHeaders(headers: unknown): SimResponse | undefined {
     }
   }
   return undefined;
+}
+
+/** The copy filed in Sent Items keeps the standard headers but not the custom x- ones (observed). */
+export function withoutCustomHeaders(fields: Record<string, unknown>): Record<string, unknown> {
+  const headers = fields.internetMessageHeaders;
+  if (!Array.isArray(headers)) return fields;
+  const kept = headers.filter((h) => !/^x-/i.test(String(asObject(h)?.name ?? '')));
+  return { ...fields, internetMessageHeaders: kept };
+}
+
+const DELTA_FILTER = /^\s*receivedDateTime\s+(ge|gt)\s+\S+\s*$/i;
+
+/**
+ * message: delta, "OData query parameters": "The only supported $filter expressions are
+ * receivedDateTime ge {value} or receivedDateTime gt {value}", the only $orderby is
+ * "receivedDateTime desc", and "There is no support for $search". Anything else is a 400.
+ */
+function deltaFilterOf(req: SimRequest): ((item: Item) => boolean) | SimResponse | undefined {
+  const raw = req.query.get('$filter');
+  const orderBy = req.query.get('$orderby');
+  if (req.query.has('$search'))
+    return graphError(
+      400,
+      'ErrorInvalidUrlQuery',
+      'The query parameter $search is not supported with delta.',
+    );
+  if (orderBy && !/^\s*receivedDateTime\s+desc\s*$/i.test(orderBy))
+    return graphError(
+      400,
+      'ErrorInvalidUrlQuery',
+      `The $orderby expression '${orderBy}' is not supported with delta.`,
+    );
+  if (!raw) return undefined;
+  const parsed = DELTA_FILTER.test(raw) ? parseFilter(raw) : undefined;
+  if (!parsed || 'error' in parsed)
+    return graphError(
+      400,
+      'ErrorInvalidUrlQueryFilter',
+      `The $filter expression '${raw}' is not supported with delta: only receivedDateTime ge|gt {value}.`,
+    );
+  return parsed;
 }
 
 function patchOf(body: unknown): Record<string, unknown> | SimResponse {
@@ -84,12 +145,19 @@ export function messageRoutes(): Array<Route<GraphCtx>> {
     if (conflict) return conflict;
     const changes = patchOf(req.body);
     if ('status' in changes) return changes as SimResponse;
-    if ('internetMessageHeaders' in changes && !item.fields.isDraft) {
-      return graphError(
-        400,
-        'ErrorInvalidPropertyUpdateSentMessage',
-        'Update operation is invalid for property of a sent message.',
-      );
+    if ('internetMessageHeaders' in changes) {
+      // "Add custom headers only when creating a message" (message resource type).
+      return item.fields.isDraft
+        ? graphError(
+            400,
+            'ErrorInvalidRequest',
+            'internetMessageHeaders can only be set when the message is created.',
+          )
+        : graphError(
+            400,
+            'ErrorInvalidPropertyUpdateSentMessage',
+            'Update operation is invalid for property of a sent message.',
+          );
     }
     ctx.deps.store.updateItem(mailboxOf(ctx), item, changes);
     return json(200, serializeItem(item));
@@ -167,15 +235,15 @@ export function messageRoutes(): Array<Route<GraphCtx>> {
       const folder = folderOf(ctx, f);
       if (!folder)
         return graphError(404, 'ErrorItemNotFound', 'The specified folder could not be found in the store.');
-      // message: delta supports $filter on receivedDateTime ge/gt only (message: delta, "Query parameters").
-      const filter = parseFilter(req.query.get('$filter'));
-      if (filter && 'error' in filter) return graphError(400, 'ErrorInvalidUrlQueryFilter', filter.error);
+      const filter = deltaFilterOf(req);
+      if (filter && 'status' in filter) return filter;
       return {
         mailboxId: mailbox.id,
         kind: 'message',
         parentId: folder.id,
         filter,
         select: parseSelect(req.query.get('$select')),
+        initialQuery: initialQueryOf(req),
         pathBase: req.path.slice('/v1.0'.length),
       };
     });

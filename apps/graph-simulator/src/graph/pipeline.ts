@@ -148,7 +148,10 @@ export function createGraphPipeline(deps: PipelineDeps, routes: Array<Route<Grap
       appId: claims.appid,
       path: req.path,
     });
-    const verdict = deps.throttle.acquire(appKey, mailbox?.id);
+    const verdict = deps.throttle.acquire(appKey, mailbox?.id, {
+      method: req.method,
+      bytes: req.bodyBytes ?? (req.body === undefined ? 0 : Buffer.byteLength(JSON.stringify(req.body))),
+    });
     if (!verdict.ok) {
       const res = verdict.concurrency
         ? graphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.')

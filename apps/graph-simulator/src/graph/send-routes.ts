@@ -4,7 +4,6 @@ import type { SimResponse } from '../http/types';
 import type { Item, Mailbox } from '../store/model';
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
-import { deliver } from './deliveries';
 import type { Delivery } from './deliveries';
 import type { Recipient } from './mail-model';
 import { domainOf, fileAttachment, messageFields, newInternetMessageId, recipient } from './mail-model';
@@ -20,23 +19,24 @@ function hasRecipients(fields: Record<string, unknown>): boolean {
   );
 }
 
-/** Sends a stored draft: delivers, then the draft becomes a sent item in Sent Items ("message: send"). */
+/**
+ * Sends a stored draft (message: send): 202 at once; transport delivers it and moves it to Sent
+ * Items later (transport.ts). A second send while the first is still in flight is not merged with
+ * it: how Exchange treats that is not documented, so the simulator takes the unkind reading and
+ * sends the message again — a client must never re-send a draft it already submitted.
+ */
 function sendDraft(ctx: GraphCtx, mailbox: Mailbox, item: Item, via: Delivery['via']): SimResponse {
-  const { store, deliveries } = ctx.deps;
   if (!item.fields.isDraft) {
     return graphError(400, 'ErrorInvalidOperation', 'Only draft messages can be sent.');
   }
   if (!hasRecipients(item.fields)) return noRecipients();
-  const now = store.stamp();
-  deliver(store, deliveries, mailbox, item.fields, via);
-  const sent = store.container(mailbox, 'sentitems', 'mailFolder');
-  const moved = store.moveItem(mailbox, item, sent?.id ?? item.parentId, false);
-  store.updateItem(mailbox, moved, {
-    isDraft: false,
-    isRead: true,
-    sentDateTime: now,
-    receivedDateTime: now,
-  });
+  const { transport } = ctx.deps;
+  if (item.fields._submittedAt) {
+    transport.submit({ mailbox, fields: { ...item.fields }, saveToSentItems: false, via });
+  } else {
+    item.fields._submittedAt = ctx.deps.store.stamp();
+    transport.submit({ mailbox, draftId: item.id, saveToSentItems: true, via });
+  }
   return { status: 202 };
 }
 
@@ -81,7 +81,7 @@ export function sendRoutes(): Array<Route<GraphCtx>> {
       pattern: 'users/:u/sendMail',
       handler: (ctx, _p, req) => {
         const mailbox = mailboxOf(ctx);
-        const { store, deliveries } = ctx.deps;
+        const { store } = ctx.deps;
         const body = asObject(req.body);
         const message = asObject(body?.message);
         if (!message) return graphError(400, 'ErrorInvalidRequest', "The 'message' parameter is required.");
@@ -99,18 +99,13 @@ export function sendRoutes(): Array<Route<GraphCtx>> {
           isRead: true,
         });
         if (!hasRecipients(fields)) return noRecipients();
-        deliver(store, deliveries, mailbox, fields, 'sendMail');
         // saveToSentItems defaults to true (user: sendMail).
-        if (body?.saveToSentItems !== false) {
-          const sent = store.container(mailbox, 'sentitems', 'mailFolder');
-          const now = store.stamp();
-          if (sent)
-            store.createItem(mailbox, 'message', sent.id, {
-              ...fields,
-              sentDateTime: now,
-              receivedDateTime: now,
-            });
-        }
+        ctx.deps.transport.submit({
+          mailbox,
+          fields,
+          saveToSentItems: body?.saveToSentItems !== false,
+          via: 'sendMail',
+        });
         return { status: 202 };
       },
     },

@@ -1,3 +1,5 @@
+import { RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import type { GraphError } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { createTrustingFetch } from '../client-tls';
 import { mailbox, startHarness } from '../testing/harness';
@@ -48,6 +50,8 @@ test('$batch: dependsOn chain with a failed dependency (424) and an inner 429 wi
       { id: '5', method: 'GET', url: `/users/${mb.id}/mailFolders/inbox` },
     ],
   })) as BatchResponse;
+  // json-batching: responses may come in another order than the requests; correlate by id.
+  expect(res.responses.map((r) => r.id)).not.toEqual(['1', '2', '3', '4', '5']);
   const byId = new Map(res.responses.map((r) => [r.id, r]));
   expect(byId.get('1')?.status).toBe(201);
   expect(byId.get('2')?.status).toBe(200);
@@ -71,6 +75,9 @@ test('$batch validation: more than 20 requests, duplicate ids, body without Cont
   };
   expect(await post({ requests: Array.from({ length: 21 }, (_, i) => get(String(i))) })).toBe(400);
   expect(await post({ requests: [get('a'), get('a')] })).toBe(400);
+  // Ids are not case-sensitive (json-batching): 'A' and 'a' collide; dependsOn matches either case.
+  expect(await post({ requests: [get('A'), get('a')] })).toBe(400);
+  expect(await post({ requests: [get('First'), { ...get('second'), dependsOn: ['FIRST'] }] })).toBe(200);
   expect(await post({ requests: [{ ...get('a'), method: 'POST', body: {} }] })).toBe(400);
 });
 
@@ -173,4 +180,32 @@ test('injected faults: 404 MailboxNotEnabledForRESTAPI, dropped connection, malf
   await expect(malformed.json()).rejects.toThrow();
   const value = ((await (await fetch(url, { headers: auth })).json()) as { value: Message[] }).value;
   expect(value).toEqual([]);
+});
+
+test('uploads: PATCH/POST/PUT bytes per app and mailbox in a sliding 5 minutes → 429 with Retry-After', async () => {
+  const mb = mailbox(h, 3);
+  await h.sim.admin.patchConfig({ mailboxUploadBytesPer5Min: 20_000 });
+  try {
+    const noRetry = [new RetryHandlerOptions(0, 0)];
+    const draft = () =>
+      h.graph
+        .api(`/users/${mb.id}/messages`)
+        .middlewareOptions(noRetry)
+        .post({ subject: 'big', body: { contentType: 'text', content: 'x'.repeat(8_000) } });
+    await draft();
+    await draft();
+    const error = (await draft().catch((e: unknown) => e)) as GraphError;
+    expect(error.statusCode).toBe(429);
+    expect(Number(error.headers?.get('retry-after'))).toBeGreaterThan(200); // the window is 5 minutes
+    // Reads are not uploads: the mailbox is still served.
+    const folder = (await h.graph
+      .api(`/users/${mb.id}/mailFolders/inbox`)
+      .middlewareOptions(noRetry)
+      .get()) as {
+      displayName: string;
+    };
+    expect(folder.displayName).toBe('Inbox');
+  } finally {
+    await h.sim.admin.patchConfig({ mailboxUploadBytesPer5Min: 150 * 1024 * 1024 });
+  }
 });

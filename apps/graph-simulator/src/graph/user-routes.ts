@@ -108,6 +108,23 @@ export function userRoutes(): Array<Route<GraphCtx>> {
       },
     },
     {
+      // mailFolder: delete. The folder goes with its messages; delta links on it then answer 404.
+      method: 'DELETE',
+      pattern: 'users/:u/mailFolders/:f',
+      handler: (ctx, [, f = '']) => {
+        const found = folder(ctx, f);
+        if (!found) return folderNotFound();
+        if (found.wellKnownName)
+          return graphError(
+            403,
+            'ErrorDeleteDistinguishedFolder',
+            'Distinguished folders cannot be deleted.',
+          );
+        ctx.deps.store.deleteContainer(mailboxOf(ctx), found);
+        return { status: 204 };
+      },
+    },
+    {
       method: 'GET',
       pattern: 'users/:u/mailFolders/:f/childFolders',
       handler: (ctx, [, f = ''], req) => {

@@ -27,6 +27,7 @@ function toSimRequest(req: IncomingMessage, raw: Buffer, baseUrl: string): SimRe
     query: q >= 0 ? new URLSearchParams(url.slice(q + 1)) : EMPTY_QUERY,
     headers,
     body: parseBody(raw, headers['content-type']),
+    bodyBytes: raw.length,
     baseUrl,
   };
 }

@@ -11,6 +11,8 @@ export interface SimRequest {
   baseUrl: string;
   /** True for requests from inside a JSON batch. */
   inner?: boolean;
+  /** Size of the request body in bytes (the upload limit counts it). */
+  bodyBytes?: number;
 }
 
 export interface SimResponse {

@@ -7,6 +7,8 @@ export interface App {
   clientId: string;
   clientSecret: string;
   tenantId: string;
+  /** ISO time the client secret expires (Entra: AADSTS7000222 after it). */
+  secretExpiresAt?: string;
 }
 
 export interface Tenant {
@@ -40,6 +42,10 @@ export interface Item {
   kind: ItemKind;
   parentId: string;
   seq: number;
+  /** Sequence number at which the item appeared in its current container (create or move in). */
+  createdSeq: number;
+  /** Graph property → sequence number of its last change, for partial delta updates. */
+  fieldSeqs: Record<string, number>;
   changeKey: string;
   createdDateTime: string;
   lastModifiedDateTime: string;

@@ -177,6 +177,8 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
       kind,
       parentId,
       seq,
+      createdSeq: seq,
+      fieldSeqs: {},
       changeKey: changeKeyFor(id, seq),
       createdDateTime: t,
       lastModifiedDateTime: t,
@@ -193,6 +195,7 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
     const data = dataOf(mailbox);
     Object.assign(item.fields, patch);
     item.seq = ++data.seq;
+    for (const key of Object.keys(patch)) item.fieldSeqs[key] = item.seq;
     item.changeKey = changeKeyFor(item.id, item.seq);
     item.lastModifiedDateTime = stamp();
     emit(mailbox, item, 'updated', item.parentId);
@@ -221,6 +224,18 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
       id: keepId ? item.id : undefined,
       createdDateTime: item.createdDateTime,
     });
+  }
+
+  /** Deletes a folder with its items and child folders (the user deleting it in Outlook). */
+  function deleteContainer(mailbox: Mailbox, container: Container): void {
+    const data = dataOf(mailbox);
+    for (const child of [...data.containers.values()]) {
+      if (child.parentId === container.id) deleteContainer(mailbox, child);
+    }
+    for (const item of itemsIn(mailbox, container.id)) deleteItem(mailbox, item);
+    data.containers.delete(container.id);
+    data.byParent.delete(container.id);
+    data.tombstones.delete(container.id);
   }
 
   function itemsIn(mailbox: Mailbox, parentId: string): Item[] {
@@ -265,6 +280,7 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
     updateItem,
     deleteItem,
     moveItem,
+    deleteContainer,
     itemsIn,
     itemsOfKind,
     reset,

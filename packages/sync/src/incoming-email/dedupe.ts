@@ -36,7 +36,12 @@ export function findLink(tx: Tx, mailboxId: string, graphItemId: string): Promis
 }
 
 /** A replayed item: only the link's Exchange-side facts may move; application data stays. */
-export async function refreshLink(tx: Tx, link: LinkRow, message: ParsedMessage, place: LinkPlace) {
+export async function refreshLink(
+  tx: Tx,
+  link: LinkRow,
+  message: Pick<ParsedMessage, 'changeKey'>,
+  place: LinkPlace,
+) {
   if (link.changeKey === message.changeKey && link.folderId === place.folderId && !link.removedInExchange) {
     return false;
   }

@@ -42,6 +42,12 @@ describe('delta entries', () => {
       parseDeltaEntry({ ...raw, toRecipients: [{ emailAddress: { address: 'not an address' } }] }),
     ).toMatchObject({ kind: 'malformed' });
     expect(parseDeltaEntry({})).toMatchObject({ kind: 'malformed', graphId: null });
+    // A partial update (delta-query-overview: id + at least the changed properties) is not malformed.
+    expect(parseDeltaEntry({ id: 'p', changeKey: 'ck2', parentFolderId: 'f', isRead: true })).toEqual({
+      kind: 'partial',
+      graphId: 'p',
+      changeKey: 'ck2',
+    });
     expect(messageIds('<a@x>  <b@y>')).toEqual(['<a@x>', '<b@y>']);
   });
   it('smart matching ignores reply prefixes, tokens, case and who is sender', () => {

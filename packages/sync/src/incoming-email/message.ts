@@ -30,11 +30,14 @@ export interface ParsedMessage {
   references: string[];
   /** Value of our own `x-syncfleet-id` header: mail the outgoing workload sent. */
   syncfleetId: string | null;
+  /** A non-delivery report (bounce) rather than mail: see `isDeliveryReport`. */
+  deliveryReport: boolean;
 }
 
 export type DeltaEntry =
   | { kind: 'removed'; graphId: string }
   | { kind: 'message'; message: ParsedMessage }
+  | { kind: 'partial'; graphId: string; changeKey: string | null }
   | { kind: 'malformed'; graphId: string | null; reason: string };
 
 /** Properties a delta page must carry (message: delta, `$select`). */
@@ -112,6 +115,20 @@ function headers(v: unknown): Map<string, string> {
   return out;
 }
 
+/**
+ * A non-delivery report: Exchange mails it to the sender's Inbox when transport finds an invalid
+ * recipient ("Send mail by using the Microsoft Graph API", steps 3, 5 and 7). Recognised by its
+ * MIME type — a delivery status notification is `multipart/report; report-type=delivery-status`
+ * (RFC 3464, RFC 6522) — or Exchange's own NDR marker header.
+ */
+function isDeliveryReport(h: Map<string, string>): boolean {
+  const type = h.get('content-type')?.toLowerCase() ?? '';
+  return (
+    (type.startsWith('multipart/report') && /report-type\s*=\s*"?delivery-status/.test(type)) ||
+    h.has('x-ms-exchange-message-is-ndr')
+  );
+}
+
 /** RFC 5322 msg-ids in a References / In-Reply-To value, in order. */
 export function messageIds(value: string | null | undefined): string[] {
   if (!value) return [];
@@ -144,7 +161,19 @@ function parseMessage(raw: Record<string, unknown>, graphId: string): ParsedMess
     inReplyTo: messageIds(h.get('in-reply-to'))[0] ?? null,
     references: messageIds(h.get('references')),
     syncfleetId: h.get(SYNCFLEET_HEADER) || null,
+    deliveryReport: isDeliveryReport(h),
   };
+}
+
+/**
+ * "Updated instances are represented by their id with *at least* the properties that have been
+ * updated" ("Use delta query to track changes in Microsoft Graph data", Resource representation):
+ * a read or flag change may come back as id, changeKey, parentFolderId, isRead — whatever $select
+ * asked for. Such an entry carries neither of the properties set once when a message is created
+ * (internetMessageId, receivedDateTime): it updates a message we may know, it is not a broken one.
+ */
+function isPartialUpdate(r: Record<string, unknown>): boolean {
+  return r.internetMessageId === undefined && r.receivedDateTime === undefined;
 }
 
 /** Classifies one entry of a delta page's `value`. */
@@ -153,6 +182,9 @@ export function parseDeltaEntry(raw: unknown): DeltaEntry {
   const graphId = typeof r?.id === 'string' && r.id.length > 0 ? r.id : null;
   if (!r || !graphId) return { kind: 'malformed', graphId, reason: 'entry has no id' };
   if (r['@removed'] !== undefined) return { kind: 'removed', graphId };
+  if (isPartialUpdate(r)) {
+    return { kind: 'partial', graphId, changeKey: typeof r.changeKey === 'string' ? r.changeKey : null };
+  }
   try {
     return { kind: 'message', message: parseMessage(r, graphId) };
   } catch (error) {

@@ -5,9 +5,12 @@ import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types
 import { userPath } from '../probe/probe-handlers';
 import { fetchAttachments, type FetchedAttachment } from './attachments';
 import { markRemoved } from './dedupe';
-import { MESSAGE_SELECT, parseDeltaEntry, type DeltaEntry } from './message';
-import { deltaFilter, effectiveFilter, processEmailFrom } from './policy';
-import { applyMessage, recordMalformed, type Outcome, type PageScope } from './promote';
+import { deltaFailure } from './delta-errors';
+import { parseDeltaEntry, type DeltaEntry } from './message';
+import { effectiveFilter, processEmailFrom } from './policy';
+import { applyMessage, applyPartialUpdate, recordMalformed, type Outcome, type PageScope } from './promote';
+import { restartRound, stopTrackingDeletedFolder } from './round-restart';
+import { roundStartUrl } from './round-start';
 import type { IncomingSettings } from './settings';
 
 export const INBOX = 'inbox';
@@ -99,13 +102,6 @@ function saveLinks(row: MailboxFolderSync, now: Date): Prisma.Sql {
     WHERE "mailboxId" = ${row.mailboxId}::uuid AND "folderId" = ${row.folderId}::text AND ${CLAIM_HELD}`;
 }
 
-function initialUrl(ctx: CycleContext, folderId: string): string {
-  const params = [`$select=${MESSAGE_SELECT}`];
-  const filter = deltaFilter(processEmailFrom(ctx.mailbox));
-  if (filter) params.push(`$filter=${encodeURIComponent(filter)}`);
-  return `${userPath(ctx.mailbox)}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?${params.join('&')}`;
-}
-
 function outOfBudget(ctx: CycleContext, settings: IncomingSettings, tally: Tally): boolean {
   return (
     ctx.signal.aborted ||
@@ -138,7 +134,10 @@ async function syncFolder(
   };
   for (;;) {
     if (outOfBudget(ctx, settings, tally)) return done(false);
-    const url = row.nextLink ?? row.deltaLink ?? initialUrl(ctx, row.folderId);
+    const url =
+      row.nextLink ??
+      row.deltaLink ??
+      (await roundStartUrl(ctx, row.folderId, settings.filteredDeltaMaxItems));
     let page: DeltaPage;
     try {
       page = (await ctx.graph
@@ -147,11 +146,15 @@ async function syncFolder(
         .get()) as DeltaPage;
     } catch (error) {
       if (ctx.signal.aborted) return done(false); // everything up to the last page is committed
-      // The delta state is gone (410): start the folder's round again ("Use delta query to track
-      // changes in Microsoft Graph data").
-      if (classifyError(error).reason !== 'SyncStateGone' || resyncs >= MAX_RESYNCS_PER_FOLDER) throw error;
+      const failure = deltaFailure(error);
+      if (failure === 'folder-gone' && row.folderId !== INBOX) {
+        // Not done(): the folder's links were just cleared and must not be overwritten.
+        await stopTrackingDeletedFolder(ctx, row);
+        return true;
+      }
+      if (failure === null || failure === 'folder-gone' || resyncs >= MAX_RESYNCS_PER_FOLDER) throw error;
       resyncs += 1;
-      row = await restartRound(ctx, row);
+      row = await restartRound(ctx, row, failure);
       unsaved = false;
       continue;
     }
@@ -200,19 +203,6 @@ async function syncFolder(
   }
 }
 
-/**
- * 410: a lost skiptoken falls back to the round's deltaLink; a lost deltaLink starts a new round
- * from Process Email From. Replayed items find their links: nothing is promoted twice.
- */
-async function restartRound(ctx: CycleContext, row: MailboxFolderSync): Promise<MailboxFolderSync> {
-  const fallBack = row.nextLink !== null && row.deltaLink !== null;
-  ctx.logger.warn({ folderId: row.folderId, fallBack }, 'delta state gone (410): restarting the round');
-  return ctx.prisma.mailboxFolderSync.update({
-    where: { mailboxId_folderId: { mailboxId: row.mailboxId, folderId: row.folderId } },
-    data: fallBack ? { nextLink: null } : { nextLink: null, deltaLink: null, roundStartedAt: null },
-  });
-}
-
 async function prefetchAttachments(
   ctx: CycleContext,
   settings: IncomingSettings,
@@ -222,8 +212,11 @@ async function prefetchAttachments(
   const out = new Map<string, FetchedAttachment[]>();
   const tracked = row.folderId !== INBOX;
   if (!tracked && effectiveFilter(ctx.mailbox, settings.defaultFilter) === 'None') return out;
+  const from = processEmailFrom(ctx.mailbox);
   const candidates = entries.flatMap((e) =>
-    e.kind === 'message' && e.message.hasAttachments ? [e.message] : [],
+    e.kind === 'message' && e.message.hasAttachments && !(from && e.message.receivedAt < from)
+      ? [e.message]
+      : [],
   );
   if (candidates.length === 0) return out;
   // Only messages that may become new activities: known ones are linked, not fetched again.
@@ -268,6 +261,9 @@ async function applyPage(
     if (entry.kind === 'removed') {
       counts.processed += 1;
       bump('removed');
+    } else if (entry.kind === 'partial') {
+      bump(await applyPartialUpdate(scope, entry.graphId, entry.changeKey));
+      counts.processed += 1;
     } else if (entry.kind === 'malformed') {
       counts.failed += 1;
       await recordMalformed(scope, entry.graphId, entry.reason);

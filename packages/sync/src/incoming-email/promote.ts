@@ -1,4 +1,4 @@
-import { AlertSeverity, type IncomingFilter, type Prisma } from '@syncfleet/db';
+import { AlertSeverity, EmailStatus, type IncomingFilter, type Prisma } from '@syncfleet/db';
 import { raiseAlert } from '../engine/alerts';
 import type { MailboxWithProfile } from '../engine/types';
 import { findTrackingToken } from '../tracking-token';
@@ -18,7 +18,10 @@ export type Outcome =
   | 'replayed' // delta repeated an item already linked: nothing changed but the link's changeKey
   | 'filtered' // the mailbox's filter does not promote it
   | 'before-process-email-from'
-  | 'own-unlinked'; // carries our x-syncfleet-id but its activity is gone: never promoted again
+  | 'own-unlinked' // carries our x-syncfleet-id but its activity is gone: never promoted again
+  | 'bounce' // a non-delivery report: marks the outgoing email it answers Bounced, never promoted
+  | 'updated' // a partial update (changed properties only) of a linked message: the link follows
+  | 'update-of-unknown'; // a partial update of a message never promoted (filtered, older): nothing to do
 
 export interface PageScope {
   tx: Tx;
@@ -40,6 +43,7 @@ export async function applyMessage(scope: PageScope, message: ParsedMessage): Pr
     await refreshLink(tx, link, message, place);
     return 'replayed';
   }
+  if (message.deliveryReport) return recordBounce(scope, message);
   const known = await findKnownEmail(tx, message);
   if (known) {
     await linkEmail(tx, known.id, message, place);
@@ -114,6 +118,58 @@ async function storeAttachments(scope: PageScope, emailId: string, message: Pars
       profileId: scope.mailbox.profileId,
     });
   }
+}
+
+/**
+ * A non-delivery report for mail the app sent: the report answers the original's Message-ID
+ * (In-Reply-To / References), so the outgoing email is found by the internetMessageId recorded
+ * before sending. It becomes Bounced with a Warning alert naming the report; the report itself is
+ * never promoted. Replays find the email already Bounced and change nothing.
+ */
+async function recordBounce(scope: PageScope, message: ParsedMessage): Promise<Outcome> {
+  const originals = [...new Set([message.inReplyTo, ...message.references].filter((x): x is string => !!x))];
+  if (originals.length === 0) return 'bounce';
+  const bounced = await scope.tx.emailActivity.updateManyAndReturn({
+    where: {
+      internetMessageId: { in: originals },
+      direction: 'Outgoing',
+      status: EmailStatus.Sent,
+    },
+    data: {
+      status: EmailStatus.Bounced,
+      failureReason: `Non-delivery report: ${message.subject}`.slice(0, 1000),
+    },
+    select: { id: true, internetMessageId: true, subject: true },
+  });
+  for (const email of bounced) {
+    await raiseAlert(scope.tx, {
+      severity: AlertSeverity.Warning,
+      code: 'EmailBounced',
+      message:
+        `Email "${email.subject}" (${email.internetMessageId}) was not delivered: ` +
+        `Exchange returned a non-delivery report ("${message.subject}"). Check the recipients.`,
+      workload: 'OutgoingEmail',
+      mailboxId: scope.mailbox.id,
+      profileId: scope.mailbox.profileId,
+    });
+  }
+  return 'bounce';
+}
+
+/**
+ * A partial delta entry (id + changed properties): an update of a message. If this mailbox links it,
+ * the link takes the new changeKey and folder; otherwise the message was never promoted here (the
+ * filter, Process Email From) and an update does not change that — its full form came earlier.
+ */
+export async function applyPartialUpdate(
+  scope: Pick<PageScope, 'tx' | 'place'>,
+  graphId: string,
+  changeKey: string | null,
+): Promise<Outcome> {
+  const link = await findLink(scope.tx, scope.place.mailboxId, graphId);
+  if (!link) return 'update-of-unknown';
+  await refreshLink(scope.tx, link, { changeKey: changeKey ?? link.changeKey }, scope.place);
+  return 'updated';
 }
 
 /** A malformed item fails alone: recorded as an alert in the page's transaction. */

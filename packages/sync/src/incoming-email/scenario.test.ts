@@ -12,7 +12,8 @@ import { formatTrackingToken } from '../tracking-token';
 
 /**
  * Issue 5 acceptance: 20 mailboxes, 1,000 inbound messages, workers as OS processes, three of them
- * killed with -9 mid-sync. The result must equal the expected set exactly.
+ * killed with -9 mid-sync. The result must equal the expected set exactly — with partial delta
+ * updates and short-lived sync state on.
  */
 const MAILBOXES = 20;
 const LOCK_MS = 3_000;
@@ -168,7 +169,9 @@ beforeAll(async () => {
   fx = await createFleetFixture(db.prisma, {
     mailboxes: MAILBOXES,
     maxConcurrentConnections: 10,
-    simConfig: { defaultLatencyMs: 15 },
+    // Realistic Graph on top: partial delta updates (the simulator's default), and sync state far
+    // shorter-lived than a real tenant's: states expire after 30 s, only the newest nextLink is valid.
+    simConfig: { defaultLatencyMs: 15, deltaStateMaxAgeSeconds: 30, deltaSkipTokenHistory: 1 },
   });
   await db.prisma.emailServerProfile.update({
     where: { id: fx.profileId },

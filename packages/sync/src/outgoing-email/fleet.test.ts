@@ -9,7 +9,7 @@ import {
 import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
 import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
 import { SYNCFLEET_HEADER } from '../message-headers';
-import { emailInput } from './test-support';
+import { emailInput, transportSettled } from './test-support';
 import { createOutgoingEmail } from './create';
 
 /**
@@ -24,6 +24,7 @@ const PER_MAILBOX = 50;
 const INVALID = 5; // recipients lost after creation: Graph answers 400 ErrorInvalidRecipients
 const CRASH_POINTS = [
   'after-send:0.04',
+  'after-send-submitted:0.04',
   'after-draft-created:0.04',
   'after-sent-saved:0.04',
   'after-claim:0.04',
@@ -56,6 +57,9 @@ function workerEnv(extra: Record<string, string> = {}): Record<string, string> {
     TRANSIENT_RETRY_DELAY_SEC: '0',
     TRANSIENT_MAX_RETRIES: '100',
     SHUTDOWN_GRACE_MS: '1000',
+    // Sending is asynchronous in the simulator (1.5-3 s): a send request recorded but lost by a
+    // crash is taken as lost after 8 s, longer than any real send in flight here.
+    OUTGOING_SEND_SETTLE_SEC: '8',
     ...extra,
   };
 }
@@ -64,7 +68,10 @@ const startWorker = (crashing: boolean) => {
   const env: Record<string, string> = crashing
     ? { OUTGOING_TEST_CRASH_AT: CRASH_POINTS[crashSeq++ % CRASH_POINTS.length]! }
     : {};
-  const p = spawnApp('worker', crashing ? 'crashing-worker' : 'worker', workerEnv(env));
+  // Crashing workers start from the test-only entry that installs the SIGKILL hook.
+  const p = crashing
+    ? spawnApp('worker', 'crashing-worker', workerEnv(env), [], 'src/testing/crashing-worker.ts')
+    : spawnApp('worker', 'worker', workerEnv(env));
   processes.push(p);
   return p;
 };
@@ -170,6 +177,7 @@ it('500 emails, 10 mailboxes, 429/503 and kill -9 during sending: each delivered
     description: 'every email Sent or Failed',
   });
   await stopAll(processes, 2_000);
+  await transportSettled(fx);
 
   const rows = await db.prisma.emailActivity.findMany({ where: { id: { in: ids } } });
   const deliveries = await fx.sim.admin.deliveries();

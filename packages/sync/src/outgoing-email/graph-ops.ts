@@ -1,5 +1,5 @@
 import type { EmailActivity, EmailAttachment, EmailParty } from '@syncfleet/db';
-import type { MailboxGraph } from '@syncfleet/graph';
+import { nonIdempotentRetryOptions, type MailboxGraph } from '@syncfleet/graph';
 import { SYNCFLEET_HEADER } from '../message-headers';
 
 export type EmailToSend = EmailActivity & { parties: EmailParty[]; attachments: EmailAttachment[] };
@@ -69,9 +69,16 @@ export async function createDraft(
   return ref(created);
 }
 
-/** POST /users/{id}/messages/{id}/send (message: send) → 202; the draft moves to Sent Items. */
+/**
+ * POST /users/{id}/messages/{id}/send (message: send) → 202; Exchange moves the draft to Sent Items
+ * later. A 504 is never retried by the Graph client: the send may have been accepted, and a second
+ * one while the first is in Exchange's asynchronous send could deliver twice. An unanswered send
+ * leaves the email Sending with sendSubmittedAt set; the resumed attempt waits for the copy.
+ */
 export async function sendDraft(graph: MailboxGraph, user: string, draftId: string): Promise<void> {
-  await graph.api(`${user}/messages/${encodeURIComponent(draftId)}/send`).post(null);
+  await graph
+    .api(`${user}/messages/${encodeURIComponent(draftId)}/send`, [nonIdempotentRetryOptions()])
+    .post(null);
 }
 
 /**

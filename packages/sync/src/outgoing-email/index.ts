@@ -8,5 +8,6 @@ export {
   type OutgoingFieldError,
 } from './create';
 export { createOutgoingEmailHandler, outgoingSettingsFromConfig, type OutgoingSettings } from './processor';
-export { sendOne, SimulatedCrash, isEmailPermanent, type SendSettings, type SendOutcome } from './send-one';
+export { sendOne, isEmailPermanent, type SendSettings, type SendOutcome } from './send-one';
 export { SYNCFLEET_HEADER } from '../message-headers';
+export { SEND_PROTOCOL_POINTS, type SendHooks, type SendProtocolPoint } from './hooks';

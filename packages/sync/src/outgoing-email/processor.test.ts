@@ -4,7 +4,14 @@ import { useEngineHarness } from '../testing/engine-harness';
 import type { FleetFixture } from '../testing/fleet-fixture';
 import { SYNCFLEET_HEADER } from '../message-headers';
 import { createOutgoingEmailHandler, type OutgoingSettings } from './processor';
-import { copiesIn, cycleContext, deliveriesByEmail, newEmail, TEST_SETTINGS } from './test-support';
+import {
+  copiesIn,
+  cycleContext,
+  deliveriesByEmail,
+  newEmail,
+  TEST_SETTINGS,
+  settledDeliveries,
+} from './test-support';
 
 let db: TestDatabase;
 let fx: FleetFixture;
@@ -33,8 +40,12 @@ describe('outgoing email processor', () => {
     const after = await fx.sim.admin.metrics();
     expect((after.byMailbox[mb.simId] ?? 0) - (before.byMailbox[mb.simId] ?? 0)).toBe(4);
 
-    const deliveries = (await fx.sim.admin.deliveries()).filter((d) => d.senderMailboxId === mb.simId);
-    expect(deliveries.map((d) => d.headers[SYNCFLEET_HEADER])).toEqual([a.id, b.id]);
+    // Oldest first: sent (requested) in creation order; Exchange delivers asynchronously, in any order.
+    const [ra, rb] = [await email(a.id), await email(b.id)];
+    expect(ra.sendSubmittedAt!.getTime()).toBeLessThanOrEqual(rb.sendSubmittedAt!.getTime());
+    const all = (await settledDeliveries(fx)).filter((d) => d.senderMailboxId === mb.simId);
+    const deliveries = [a.id, b.id].map((id) => all.find((d) => d.headers[SYNCFLEET_HEADER] === id)!);
+    expect(all).toHaveLength(2);
     for (const [row, delivery] of [
       [await email(a.id), deliveries[0]!],
       [await email(b.id), deliveries[1]!],
@@ -148,16 +159,14 @@ describe('outgoing email processor', () => {
     const mb = fx.mailboxes[7]!;
     const long = await newEmail(db.prisma, mb.id, { subject: 'x'.repeat(300) });
     await run(7);
-    const sentLong = (await fx.sim.admin.deliveries()).find((d) => d.headers[SYNCFLEET_HEADER] === long.id)!;
+    const sentLong = (await settledDeliveries(fx)).find((d) => d.headers[SYNCFLEET_HEADER] === long.id)!;
     const row = await email(long.id);
     expect(sentLong.subject).toHaveLength(255);
     expect(sentLong.subject.endsWith(` ${row.trackingToken}`)).toBe(true);
 
     const plain = await newEmail(db.prisma, mb.id, { subject: 'No token please' });
     await run(7, { trackingTokenEnabled: false });
-    const sentPlain = (await fx.sim.admin.deliveries()).find(
-      (d) => d.headers[SYNCFLEET_HEADER] === plain.id,
-    )!;
+    const sentPlain = (await settledDeliveries(fx)).find((d) => d.headers[SYNCFLEET_HEADER] === plain.id)!;
     expect(sentPlain.subject).toBe('No token please');
     expect((await email(plain.id)).trackingToken).toBeNull();
   });
@@ -177,6 +186,8 @@ describe('outgoing email processor', () => {
       });
       expect(await run(8)).toMatchObject({ itemsProcessed: 1 });
       expect((await deliveriesByEmail(fx)).get(e.id)).toBe(1);
+      // The copy Exchange files asynchronously is removed by the next cycle (sent-copies.ts).
+      expect(await run(8)).toMatchObject({ itemsProcessed: 0, yielded: false });
       expect(await copiesIn(fx, mb.simId, 'sentitems', e.id)).toHaveLength(0);
       expect(await copiesIn(fx, mb.simId, 'drafts', e.id)).toHaveLength(0);
       expect((await email(e.id)).status).toBe('Sent');

@@ -1,8 +1,9 @@
-import type { OutgoingCrashPoint } from '@syncfleet/config';
 import { EmailDirection, EmailStatus } from '@syncfleet/db';
 import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
 import type { HandlersConfig } from '../handlers';
+import type { SendHooks } from './hooks';
 import { sendOne, type SendSettings } from './send-one';
+import { dropSentCopies } from './sent-copies';
 
 export interface OutgoingSettings extends SendSettings {
   maxPerCycle: number;
@@ -13,24 +14,15 @@ export interface OutgoingSettings extends SendSettings {
 const DEADLINE_MARGIN_MS = 2_000;
 
 /** The handler's settings from the worker's environment (packages/config outgoing-env.ts). */
-export function outgoingSettingsFromConfig(config: HandlersConfig): OutgoingSettings {
-  const crashAt = config.NODE_ENV === 'test' ? config.OUTGOING_TEST_CRASH_AT : undefined;
+export function outgoingSettingsFromConfig(config: HandlersConfig, hooks?: SendHooks): OutgoingSettings {
   return {
     maxPerCycle: config.OUTGOING_MAX_PER_CYCLE,
     sendRatePerMinute: config.OUTGOING_SEND_RATE_PER_MINUTE,
     trackingTokenEnabled: config.TRACKING_TOKEN_ENABLED,
     trackingTokenPrefix: config.TRACKING_TOKEN_PREFIX,
     maxAttempts: config.TRANSIENT_MAX_RETRIES + 1,
-    crash: crashAt ? processCrash(crashAt) : undefined,
-  };
-}
-
-/** OUTGOING_TEST_CRASH_AT: the worker dies at that point as if killed -9 (no cleanup runs). */
-function processCrash(at: { point: OutgoingCrashPoint; probability: number }) {
-  return (point: OutgoingCrashPoint, emailId: string) => {
-    if (point !== at.point || Math.random() >= at.probability) return;
-    process.stderr.write(`OUTGOING_TEST_CRASH_AT: dying at ${point} of email ${emailId}\n`);
-    process.kill(process.pid, 'SIGKILL');
+    sendSettleMs: config.OUTGOING_SEND_SETTLE_SEC * 1000,
+    hooks,
   };
 }
 
@@ -82,9 +74,15 @@ export function createOutgoingEmailHandler(
         if (outcome === 'failed') failed++;
         handled++;
       }
+      await dropSentCopies(ctx);
       if (allowed === 0 && queue.length > 0)
         ctx.logger.debug({ sentLastMinute, rate: settings.sendRatePerMinute }, 'send rate reached: waiting');
-      return { itemsProcessed: sent, itemsFailed: failed, yielded: queue.length > handled };
+      return {
+        itemsProcessed: sent,
+        itemsFailed: failed,
+        // In-flight sends and copies still to remove wait for the next scheduled cycle (no spin).
+        yielded: queue.length > handled,
+      };
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { OutgoingCrashPoint } from '@syncfleet/config';
 import { EmailStatus } from '@syncfleet/db';
 import { SyncError } from '@syncfleet/errors';
 import { classifyError } from '../engine/classify';
@@ -7,27 +6,52 @@ import { userPath } from '../probe/probe-handlers';
 import { appendTrackingToken, formatTrackingToken } from '../tracking-token';
 import {
   createDraft,
-  deleteMessage,
   findByInternetMessageId,
   findOrphanDraft,
   sendDraft,
   type GraphMessageRef,
 } from './graph-ops';
+import type { SendHooks, SendProtocolPoint } from './hooks';
 
 export interface SendSettings {
   trackingTokenEnabled: boolean;
   trackingTokenPrefix: string;
   /** Attempts of one email before a transient cause fails it (the fleet's TRANSIENT_MAX_RETRIES + 1). */
   maxAttempts: number;
-  /** Fault injection: called at each named point of the protocol; may throw or end the process. */
-  crash?: (point: OutgoingCrashPoint, emailId: string) => void;
+  /** How long a submitted send may stay in flight before it is taken as lost (OUTGOING_SEND_SETTLE_SEC). */
+  sendSettleMs: number;
+  /** Test instrumentation (hooks.ts); never set in production. */
+  hooks?: SendHooks;
 }
 
-export type SendOutcome = 'sent' | 'failed' | 'skipped';
+export type SendOutcome = 'sent' | 'failed' | 'skipped' | 'in-flight';
 
-/** Thrown by test crash hooks: never handled by the processor, like a process that died there. */
-export class SimulatedCrash extends Error {
-  override name = 'SimulatedCrash';
+/**
+ * What a resumed email whose send may already have been requested should do. Exchange sends
+ * asynchronously ("Send mail by using the Microsoft Graph API": the move to Sent Items happens after
+ * the 202), so the draft keeps looking unsent for a while:
+ * - never requested → `unsent` (send the draft, or create it again if it is gone);
+ * - requested, draft still there, within the settle time → `in-flight` (wait, never send twice);
+ * - requested, draft still there after the settle time → `unsent`: the request was lost;
+ * - requested, no draft and no sent item → `sent`: transport took it (and the copy was deleted or
+ *   moved by the user, or saveToSentItems=false removed it). A draft deleted by the user in the
+ *   seconds between our request and transport would be counted as sent: accepted, a resend could
+ *   duplicate mail that went out.
+ */
+export function submittedSend(
+  submittedAt: Date | null,
+  draft: GraphMessageRef | null,
+  now: Date,
+  settleMs: number,
+): 'unsent' | 'in-flight' | 'sent' {
+  if (!submittedAt) return 'unsent';
+  if (!draft) return 'sent';
+  return now.getTime() - submittedAt.getTime() < settleMs ? 'in-flight' : 'unsent';
+}
+
+/** A send that got no answer, or a gateway's timeout, may have been accepted by Exchange. */
+function sendOutcomeUnknown(e: SyncError): boolean {
+  return e.reason === 'Network' || e.reason === 'Timeout' || e.details.status === 504;
 }
 
 /** Where the protocol was when something failed: only a failure *during* the send is ambiguous. */
@@ -59,7 +83,7 @@ const reasonOf = (e: SyncError) => `${e.code}: ${e.message}`.slice(0, 1000);
  */
 export async function sendOne(ctx: CycleContext, emailId: string, s: SendSettings): Promise<SendOutcome> {
   const { prisma, graph, clock } = ctx;
-  const crash = (point: OutgoingCrashPoint) => s.crash?.(point, emailId);
+  const crash = (point: SendProtocolPoint) => s.hooks?.at(point, emailId);
   const email = await prisma.emailActivity.findUnique({
     where: { id: emailId },
     include: { parties: true, attachments: true },
@@ -99,25 +123,9 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
       },
     });
     crash('after-sent-saved');
-    if (!ctx.mailbox.profile.saveToSentItems) await dropSentCopy(found);
+    // saveToSentItems = false: the Sent Items copy, filed asynchronously, is removed by a later
+    // cycle (sent-copies.ts) — until then it is the proof of sending.
     return 'sent' as const;
-  };
-
-  // saveToSentItems = false: message: send always files a copy in Sent Items; it is deleted only
-  // after Sent is recorded. A crash in between leaves the copy (harmless, logged), never a resend.
-  const dropSentCopy = async (found: Partial<GraphMessageRef>) => {
-    try {
-      const imid = found.internetMessageId ?? email.internetMessageId;
-      const copies =
-        found.id && found.isDraft === false
-          ? [found as GraphMessageRef]
-          : imid
-            ? await findByInternetMessageId(graph, user, imid)
-            : [];
-      for (const copy of copies.filter((c) => !c.isDraft)) await deleteMessage(graph, user, copy.id);
-    } catch (error) {
-      ctx.logger.warn({ emailId, err: classifyError(error).message }, 'could not delete the Sent Items copy');
-    }
   };
 
   try {
@@ -127,7 +135,14 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
         const found = await findByInternetMessageId(graph, user, email.internetMessageId);
         const sent = found.find((m) => !m.isDraft);
         if (sent) return await markSent(sent.sentDateTime ? new Date(sent.sentDateTime) : clock(), sent);
-        draft = found.find((m) => m.isDraft) ?? null; // none: deleted in Exchange, never sent
+        const pending = found.find((m) => m.isDraft) ?? null;
+        const submitted = submittedSend(email.sendSubmittedAt, pending, clock(), s.sendSettleMs);
+        if (submitted === 'in-flight') {
+          ctx.logger.info({ emailId }, 'send requested earlier still in flight: not sending again');
+          return 'in-flight';
+        }
+        if (submitted === 'sent') return await markSent(email.sendSubmittedAt ?? clock(), {});
+        draft = pending; // none: deleted in Exchange before it was ever submitted
       } else {
         draft = await findOrphanDraft(graph, user, emailId);
         if (draft) await recordDraft(draft);
@@ -143,11 +158,27 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
         await recordDraft(draft);
         crash('after-draft-saved');
       }
+      // Recorded before the request: after a crash, a draft that still looks unsent is known to be
+      // in Exchange's asynchronous send (user: sendMail, 202 "does not indicate that the request
+      // processing has completed") and is not sent a second time.
+      await prisma.emailActivity.updateMany({
+        where: { id: emailId, status: EmailStatus.Sending },
+        data: { sendSubmittedAt: clock() },
+      });
+      crash('after-send-submitted');
       phase = 'send';
       try {
         await sendDraft(graph, user, draft.id);
       } catch (error) {
         const e = classifyError(error);
+        // An answer that rejects the request means it was not accepted: not in flight. Only a
+        // request without an answer (network, timeout) or a gateway timeout stays ambiguous.
+        if (!sendOutcomeUnknown(e)) {
+          await prisma.emailActivity.updateMany({
+            where: { id: emailId, status: EmailStatus.Sending },
+            data: { sendSubmittedAt: null },
+          });
+        }
         if (e.reason !== 'NotFound' || !draft.internetMessageId) throw error;
         // Gone: our own earlier send (answer lost, or retried by the Graph client), or deleted.
         phase = 'prepare';
@@ -163,7 +194,7 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
     }
     throw new SyncError('Conflict', 'the draft kept disappearing before sending', { code: 'DraftVanished' });
   } catch (error) {
-    if (error instanceof SimulatedCrash) throw error;
+    if (s.hooks?.isCrash(error)) throw error;
     const e = classifyError(error);
     if (isEmailPermanent(e) && phase !== 'after-send') {
       await fail(reasonOf(e));
