@@ -1,8 +1,12 @@
 import { createPrisma, migrate, type Db } from '@syncfleet/db';
 import { createOutgoingEmail } from '@syncfleet/sync';
-import { deliveriesByEmail, emailInput } from '@syncfleet/sync/src/outgoing-email/test-support';
-import { createFleetFixture, type FleetFixture } from '@syncfleet/sync/src/testing/fleet-fixture';
-import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/sync/src/testing/processes';
+import {
+  createFleetFixture,
+  deliveriesByEmail,
+  emailInput,
+  type FleetFixture,
+} from '@syncfleet/sync/testing';
+import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
 import {
   startPrivatePostgres,
   startPrivateRedis,

@@ -40,7 +40,7 @@ describe('npm start without its services', () => {
     expect(result.killed).toBe(false);
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(
-      /PostgreSQL is not reachable at postgresql:\/\/postgres@127\.0\.0\.1:1\/syncfleet/,
+      /PostgreSQL is not reachable at postgresql:\/\/\*\*\*@127\.0\.0\.1:1\/syncfleet/,
     );
     expect(result.output).toMatch(/docker compose up -d postgres/);
   });

@@ -33,7 +33,8 @@ it('an expired secret: one profile alert naming AADSTS7000222 and the fix, mailb
   for (const m of fx.mailboxes) await runWorkloadJob(res, handlers, job(m.id));
   const alerts = await db.prisma.alert.findMany({ where: { profileId: fx.profileId } });
   expect(alerts).toHaveLength(1);
-  expect(alerts[0]).toMatchObject({ mailboxId: null, severity: 'Error', code: 'Auth.invalid_client' });
-  expect(alerts[0]!.message).toMatch(/AADSTS7000222: The provided client secret keys .* are expired/);
-  expect(alerts[0]!.message).toContain('https://aka.ms/NewClientSecret');
+  expect(alerts[0]).toMatchObject({ mailboxId: null, severity: 'Error', code: 'AADSTS7000222' });
+  // The alert names the expiry (reason SecretExpired) and the fix.
+  expect(alerts[0]!.message).toMatch(/client secret .* has expired \(AADSTS7000222\)/);
+  expect(alerts[0]!.message).toMatch(/Create a new client secret .* update the profile/);
 });

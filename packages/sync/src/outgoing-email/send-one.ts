@@ -51,7 +51,8 @@ export function submittedSend(
 
 /** A send that got no answer, or a gateway's timeout, may have been accepted by Exchange. */
 function sendOutcomeUnknown(e: SyncError): boolean {
-  return e.reason === 'Network' || e.reason === 'Timeout' || e.details.status === 504;
+  // No HTTP answer at all (network, timeout, anything unrecognised) or a gateway's timeout.
+  return e.details.status === undefined || e.details.status === 504;
 }
 
 /** Where the protocol was when something failed: only a failure *during* the send is ambiguous. */

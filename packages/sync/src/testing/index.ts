@@ -7,3 +7,4 @@
 export { useEngineHarness, type EngineHarness } from './engine-harness';
 export { FAST_SETTINGS, testEngineResources } from './engine-resources';
 export { createFleetFixture, type FleetFixture, type FleetFixtureOptions } from './fleet-fixture';
+export { deliveriesByEmail, emailInput } from '../outgoing-email/test-support';
