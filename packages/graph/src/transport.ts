@@ -36,9 +36,7 @@ export class FleetTransport implements Middleware {
     const route = this.routeOf(context);
     const slot = await this.limiter.acquire({ ...route });
     try {
-      const timeout = AbortSignal.timeout(route.timeoutMs);
-      const signal = route.signal ? AbortSignal.any([route.signal, timeout]) : timeout;
-      context.response = await send(context, signal, this.dispatcher);
+      context.response = await withTimeout(route, (signal) => send(context, signal, this.dispatcher));
       const status = context.response.status;
       this.hooks.onResponse?.(route, status);
       if (status === 429 || status === 503) {
@@ -108,4 +106,27 @@ function plainHeaders(headers: unknown): Record<string, string> {
   if (headers instanceof Headers) return Object.fromEntries(headers.entries());
   if (Array.isArray(headers)) return Object.fromEntries(headers as [string, string][]);
   return headers as Record<string, string>;
+}
+
+/**
+ * Runs `work` with a signal that aborts after the route's timeout or with the route's own signal —
+ * one controller and one timer per request (AbortSignal.any and AbortSignal.timeout cost more,
+ * and this runs for every Graph request).
+ */
+async function withTimeout<T>(route: MailboxRoute, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no answer within ${route.timeoutMs} ms`, 'TimeoutError')),
+    route.timeoutMs,
+  );
+  const parent = route.signal;
+  const onAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onAbort();
+  else parent?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await work(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onAbort);
+  }
 }

@@ -108,6 +108,8 @@ export class RedisSlotLimiter implements SlotLimiter {
   private readonly maxWaitMs: number;
   private readonly marginMs: number;
   private readonly redis: LimiterRedis;
+  private readonly tokenPrefix = `${randomBytes(6).toString('hex')}.`;
+  private issued = 0;
 
   constructor(
     redis: Redis,
@@ -131,7 +133,8 @@ export class RedisSlotLimiter implements SlotLimiter {
 
   async acquire({ profileId, profileLimit, mailboxId, signal }: SlotRequest): Promise<Slot> {
     const [profileKey, mailboxKey, blockKey] = this.keys(profileId, mailboxId);
-    const token = randomBytes(8).toString('hex');
+    // Unique across replicas (a random prefix per limiter) without a random draw per request.
+    const token = `${this.tokenPrefix}${(this.issued += 1).toString(36)}`;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       const [granted, hint] = (await this.redis.syncfleetSlotAcquire(

@@ -7,6 +7,7 @@ import {
   type MailboxWorkload,
 } from '@syncfleet/db';
 import type { WorkloadName } from '@syncfleet/workloads';
+import { createBatcher } from './batch';
 import { claimable } from './claimable';
 import type { EngineResources, MailboxWithProfile, WorkloadHandler } from './types';
 
@@ -49,19 +50,45 @@ interface ClaimRow {
   preloaded: unknown;
 }
 
+interface ClaimRequest {
+  mailboxId: string;
+  workload: WorkloadName;
+  handler?: Pick<WorkloadHandler, 'preload'>;
+}
+
+export type Claimer = (request: ClaimRequest) => Promise<ClaimedCycle | null>;
+
 /**
- * Atomically takes a due (mailbox, workload) for this job and loads what the cycle needs — the
+ * Atomically takes due (mailbox, workload)s for their jobs and loads what each cycle needs — the
  * mailbox, its profile, whether incoming email is on, and the handler's own preload — in ONE
- * statement. At most one job at a time runs a (mailbox, workload), even if Redis lost its data and
- * the scheduler queued it again: the claim is a lease in PostgreSQL, renewed while the job runs; a
- * dead job's lease expires and frees it.
+ * statement for every claim asked for at the same moment (batch.ts). At most one job at a time runs
+ * a (mailbox, workload), even if Redis lost its data and the scheduler queued it again: the claim
+ * is a lease in PostgreSQL, renewed while the job runs; a dead job's lease expires and frees it.
  */
-export async function claimCycle(
+export function createClaimer(res: Pick<EngineResources, 'sql' | 'clock' | 'host' | 'settings'>): Claimer {
+  return createBatcher(async (requests: ClaimRequest[]) => {
+    const results = new Map<ClaimRequest, ClaimedCycle>();
+    const byWorkload = new Map<WorkloadName, ClaimRequest[]>();
+    for (const r of requests) byWorkload.set(r.workload, [...(byWorkload.get(r.workload) ?? []), r]);
+    await Promise.all(
+      [...byWorkload].map(async ([workload, group]) => {
+        // A mailbox asked for twice at once (its job queued again) is claimed by the first only.
+        const first = new Map<string, ClaimRequest>();
+        for (const r of group) if (!first.has(r.mailboxId)) first.set(r.mailboxId, r);
+        const claimed = await claimMany(res, workload, [...first.keys()], group[0]!.handler);
+        for (const c of claimed) results.set(first.get(c.claim.mailboxId)!, c);
+      }),
+    );
+    return requests.map((r) => results.get(r) ?? null);
+  });
+}
+
+async function claimMany(
   res: Pick<EngineResources, 'sql' | 'clock' | 'host' | 'settings'>,
-  mailboxId: string,
   workload: WorkloadName,
+  mailboxIds: string[],
   handler?: Pick<WorkloadHandler, 'preload'>,
-): Promise<ClaimedCycle | null> {
+): Promise<ClaimedCycle[]> {
   const now = res.clock();
   const leaseUntil = new Date(now.getTime() + res.settings.claimLeaseMs);
   const preload = handler?.preload?.(Prisma.sql`c."mailboxId"`) ?? Prisma.sql`NULL::jsonb`;
@@ -73,7 +100,7 @@ export async function claimCycle(
           "processingStartedAt" = ${now}::timestamp, "processingLeaseUntil" = ${leaseUntil}::timestamp,
           "lastAttemptAt" = ${now}::timestamp, "updatedAt" = ${now}::timestamp
       FROM "Mailbox" m
-      WHERE w."mailboxId" = m.id AND w."mailboxId" = ${mailboxId}::uuid
+      WHERE w."mailboxId" = m.id AND w."mailboxId" = ANY(${mailboxIds}::uuid[])
         AND w."workload" = ${workload}::"Workload" AND ${claimable(now)}
       RETURNING w.*)
     SELECT to_jsonb(c) AS workload, to_jsonb(m) AS mailbox, to_jsonb(p) AS profile,
@@ -84,20 +111,31 @@ export async function claimCycle(
     FROM c JOIN "Mailbox" m ON m.id = c."mailboxId" JOIN "EmailServerProfile" p ON p.id = m."profileId"`,
     { prepare: true },
   );
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    // The raw row carries the enum's database label (the workload's name), Prisma's rows its member.
-    claim: {
-      mailboxId,
-      workload,
-      startedAt: now,
-      row: { ...decodeWorkload(row.workload), workload: toDbWorkload(workload) },
-    },
-    mailbox: { ...decodeMailbox(row.mailbox), profile: decodeProfile(row.profile) },
-    incomingEnabled: row.incomingEnabled,
-    preloaded: row.preloaded,
-  };
+  return rows.map((row) => {
+    const mailbox = decodeMailbox(row.mailbox);
+    return {
+      // The raw row carries the enum's database label (the workload's name), Prisma's rows its member.
+      claim: {
+        mailboxId: mailbox.id,
+        workload,
+        startedAt: now,
+        row: { ...decodeWorkload(row.workload), workload: toDbWorkload(workload) },
+      },
+      mailbox: { ...mailbox, profile: decodeProfile(row.profile) },
+      incomingEnabled: row.incomingEnabled,
+      preloaded: row.preloaded,
+    };
+  });
+}
+
+/** Claims one (mailbox, workload) for a job, together with any others claimed at the same moment. */
+export function claimCycle(
+  res: Pick<EngineResources, 'claims'>,
+  mailboxId: string,
+  workload: WorkloadName,
+  handler?: Pick<WorkloadHandler, 'preload'>,
+): Promise<ClaimedCycle | null> {
+  return res.claims({ mailboxId, workload, handler });
 }
 
 /** Extends the claim; false when it was lost (another job took over after our lease expired). */

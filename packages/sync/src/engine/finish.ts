@@ -2,6 +2,7 @@ import { AlertSeverity, Prisma, RunOutcome, toDbWorkload } from '@syncfleet/db';
 import type { SyncError } from '@syncfleet/errors';
 import { notifyOwner, raiseAlert } from './alerts';
 import type { Claim } from './claim';
+import { recordRuns } from './finish-batch';
 import { consequenceOf } from './policy';
 import { nextRunAt } from './schedule';
 import type { CycleResult, EngineResources, MailboxWithProfile } from './types';
@@ -20,51 +21,46 @@ interface RunRecord {
 }
 
 /**
- * Inside a finish statement: true while the cycle's claim still holds (the `done` step below
- * released it). A handler's deferred write (CycleResult.deferredWrites) must be guarded by it, so
- * that it lands exactly when the cycle's outcome does.
+ * A failed cycle's end: release the claim with the error policy's changes, and record the SyncRun
+ * — one statement, landing only while our claim still holds (processingStartedAt identifies it).
  */
-export const CLAIM_HELD = Prisma.sql`EXISTS (SELECT 1 FROM done)`;
-
-/**
- * The one way a cycle ends, success or failure: release the claim and update the workload row,
- * record the SyncRun, and apply the handler's deferred writes — ONE statement, atomic, landing only
- * while our claim still holds (processingStartedAt identifies it). Returns the statement; it yields
- * one row `{ n }`, 1 when it landed.
- */
-function finishStatement(
+function failureStatement(
   res: Pick<EngineResources, 'host'>,
   claim: Claim,
   timing: Timing,
   set: Prisma.Sql[],
   run: RunRecord,
-  deferredWrites: readonly Prisma.Sql[] = [],
 ): Prisma.Sql {
-  const ms = timing.finishedAt.getTime() - timing.startedAt.getTime();
-  const n = claim.row.cycleCount;
-  const average = Math.round(((claim.row.averageDurationMs ?? ms) * n + ms) / (n + 1));
-  const deferred = deferredWrites.map((write, i) => Prisma.sql`, ${Prisma.raw(`d${i}`)} AS (${write})`);
+  const { lastDurationMs, averageDurationMs } = durations(claim, timing);
   return Prisma.sql`
     WITH done AS (
       UPDATE "MailboxWorkload" SET
         "processingState" = 'Idle', "processingHost" = NULL, "processingLeaseUntil" = NULL,
-        "lastDurationMs" = ${ms}::int, "averageDurationMs" = ${average}::int, "cycleCount" = "cycleCount" + 1,
-        "updatedAt" = ${timing.finishedAt}::timestamp, ${Prisma.join(set)}
+        "lastDurationMs" = ${lastDurationMs}::int, "averageDurationMs" = ${averageDurationMs}::int,
+        "cycleCount" = "cycleCount" + 1, "updatedAt" = ${timing.finishedAt}::timestamp, ${Prisma.join(set)}
       WHERE "mailboxId" = ${claim.mailboxId}::uuid AND "workload" = ${claim.workload}::"Workload"
         AND "processingState" = 'Processing' AND "processingStartedAt" = ${claim.startedAt}::timestamp
-      RETURNING "mailboxId", "workload"),
-    run AS (
-      INSERT INTO "SyncRun" ("mailboxId", "workload", "jobId", "host", "startedAt", "finishedAt", "outcome",
-                             "itemsProcessed", "itemsFailed", "errorCode")
-      SELECT "mailboxId", "workload", ${timing.jobId ?? null}::text, ${res.host}::text,
-             ${timing.startedAt}::timestamp, ${timing.finishedAt}::timestamp, ${run.outcome}::"RunOutcome",
-             ${run.itemsProcessed}::int, ${run.itemsFailed}::int, ${run.errorCode ?? null}::text
-      FROM done)
-    ${deferred.length ? Prisma.join(deferred, '') : Prisma.empty}
+      RETURNING "mailboxId", "workload", ${timing.jobId ?? null}::text AS "jobId",
+                ${timing.startedAt}::timestamp AS "startedAt", ${timing.finishedAt}::timestamp AS "finishedAt",
+                ${run.outcome}::"RunOutcome" AS "outcome", ${run.itemsProcessed}::int AS "itemsProcessed",
+                ${run.itemsFailed}::int AS "itemsFailed", ${run.errorCode ?? null}::text AS "errorCode"),
+    ${recordRuns(res.host)}
     SELECT count(*)::int AS n FROM done`;
 }
 
-/** A cycle ended normally (or yielded): record it and schedule the next one from now. */
+function durations(claim: Claim, timing: Timing) {
+  const ms = timing.finishedAt.getTime() - timing.startedAt.getTime();
+  const n = claim.row.cycleCount;
+  return {
+    lastDurationMs: ms,
+    averageDurationMs: Math.round(((claim.row.averageDurationMs ?? ms) * n + ms) / (n + 1)),
+  };
+}
+
+/**
+ * A cycle ended normally (or yielded): record it, its sync positions, and its next run, computed
+ * from now. Recorded together with other cycles finishing at the same moment (finish-batch.ts).
+ */
 export async function finishSuccess(
   res: EngineResources,
   claim: Claim,
@@ -73,7 +69,7 @@ export async function finishSuccess(
   timing: Timing,
   incomingEnabled: boolean,
 ): Promise<boolean> {
-  const next = nextRunAt(res.settings, {
+  const nextDueAt = nextRunAt(res.settings, {
     workload: claim.workload,
     finishedAt: timing.finishedAt,
     itemsProcessed: result.itemsProcessed,
@@ -81,23 +77,20 @@ export async function finishSuccess(
     profileMinPollingSec: mailbox.profile.minPollingIntervalSec,
     yielded: result.yielded ?? false,
   });
-  const set = [
-    Prisma.sql`"status" = 'Success', "transientFailureCount" = 0, "lastSuccessAt" = ${timing.finishedAt}::timestamp`,
-    Prisma.sql`"nextDueAt" = ${next}::timestamp, "postponedUntil" = NULL`,
-    Prisma.sql`"itemsProcessed" = ${result.itemsProcessed}::int, "itemsFailed" = ${result.itemsFailed}::int`,
-  ];
-  if (result.checkpoint !== undefined)
-    set.push(Prisma.sql`"checkpoint" = ${JSON.stringify(result.checkpoint)}::jsonb`);
-  const run = {
-    outcome: result.yielded ? RunOutcome.Yielded : RunOutcome.Success,
+  return res.finishes.record({
+    mailboxId: claim.mailboxId,
+    workload: claim.workload,
+    startedAt: claim.startedAt,
+    finishedAt: timing.finishedAt,
+    nextDueAt,
+    ...durations(claim, timing),
     itemsProcessed: result.itemsProcessed,
     itemsFailed: result.itemsFailed,
-  };
-  const [row] = await res.sql.query<{ n: number }>(
-    finishStatement(res, claim, timing, set, run, result.deferredWrites),
-    { prepare: true },
-  );
-  return row?.n === 1;
+    checkpoint: result.checkpoint === undefined ? undefined : JSON.stringify(result.checkpoint),
+    outcome: result.yielded ? RunOutcome.Yielded : RunOutcome.Success,
+    jobId: timing.jobId ?? null,
+    positions: result.positions ?? [],
+  });
 }
 
 /** A cycle failed: apply the error policy (docs/dynamics-server-side-sync.md#error-policy). */
@@ -192,21 +185,8 @@ export async function finishFailure(
         break;
     }
     const run = { outcome, itemsProcessed: 0, itemsFailed: 0, errorCode: error.code };
-    await tx.$queryRaw(finishStatement(res, claim, timing, set, run));
+    await tx.$queryRaw(failureStatement(res, claim, timing, set, run));
     return raised;
   });
   if (alert && alert.severity === AlertSeverity.Error) await notifyOwner(res, alert);
-}
-
-/**
- * Applies a cycle's deferred writes when it ran WITHOUT a claim (tests and tools that call a
- * handler directly): nothing to guard, so the claim counts as held.
- */
-export async function applyUnclaimedWrites(
-  res: Pick<EngineResources, 'sql'>,
-  writes: readonly Prisma.Sql[] = [],
-): Promise<void> {
-  if (!writes.length) return;
-  const steps = writes.map((write, i) => Prisma.sql`, ${Prisma.raw(`d${i}`)} AS (${write})`);
-  await res.sql.query(Prisma.sql`WITH done AS (SELECT 1) ${Prisma.join(steps, '')} SELECT 1`);
 }

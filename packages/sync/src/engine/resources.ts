@@ -5,6 +5,8 @@ import { RedisSlotLimiter } from '@syncfleet/queues';
 import type { Logger } from '@syncfleet/telemetry';
 import { cadenceFromEnv, WORKLOAD_NAMES, type Cadence, type WorkloadName } from '@syncfleet/workloads';
 import type { Redis } from 'ioredis';
+import { createClaimer } from './claim';
+import { createFinishBatcher } from './finish-batch';
 import type { EngineResources, EngineSettings, OwnerNotifier } from './types';
 
 /** The engine's settings from the parsed environment (defaults live in the schema only). */
@@ -72,13 +74,17 @@ export function createEngineResources(w: EngineWiring): EngineResources {
       });
     },
   });
+  const sql = sqlClientOf(w.prisma);
+  const clock = () => new Date();
   return {
     prisma: w.prisma,
-    sql: sqlClientOf(w.prisma),
+    sql,
+    claims: createClaimer({ sql, clock, host: w.host, settings: w.settings }),
+    finishes: createFinishBatcher(sql, w.host),
     graph,
     secretBox: w.secretBox,
     logger: w.logger,
-    clock: () => new Date(),
+    clock,
     settings: w.settings,
     notifier: w.notifier ?? logNotifier(w.logger),
     host: w.host,

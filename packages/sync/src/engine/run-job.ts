@@ -52,7 +52,11 @@ export async function runWorkloadJob(
     },
     Math.max(200, Math.floor(res.settings.claimLeaseMs / 3)),
   );
-  const signal = shutdown ? AbortSignal.any([budget.signal, shutdown]) : budget.signal;
+  // One signal for the cycle: its budget, a lost claim, or the worker shutting down.
+  const onShutdown = () => budget.abort(shutdown?.reason);
+  if (shutdown?.aborted) onShutdown();
+  else shutdown?.addEventListener('abort', onShutdown, { once: true });
+  const signal = budget.signal;
 
   try {
     try {
@@ -123,5 +127,6 @@ export async function runWorkloadJob(
   } finally {
     clearTimeout(budgetTimer);
     clearInterval(renewTimer);
+    shutdown?.removeEventListener('abort', onShutdown);
   }
 }

@@ -3,6 +3,8 @@ import type { Db, EmailServerProfile, Mailbox, Prisma, SqlClient } from '@syncfl
 import type { GraphClients, MailboxGraph } from '@syncfleet/graph';
 import type { Cadence, WorkloadName } from '@syncfleet/workloads';
 import type { Logger } from '@syncfleet/telemetry';
+import type { Claimer } from './claim';
+import type { FinishBatcher, SyncPosition } from './finish-batch';
 
 export type Clock = () => Date;
 
@@ -31,6 +33,10 @@ export interface OwnerNotifier {
 /** Everything a cycle may touch, passed explicitly (wired in each app's main.ts). */
 export interface EngineResources {
   prisma: Db;
+  /** Claims due workloads for their jobs, many per statement (claim.ts). */
+  claims: Claimer;
+  /** Records finished cycles, many per statement (finish-batch.ts). */
+  finishes: FinishBatcher;
   /** Plain SQL on Prisma's own pool, for the cycle's hot statements (claim, finish). */
   sql: SqlClient;
   graph: GraphClients;
@@ -68,12 +74,11 @@ export interface CycleResult {
   yielded?: boolean;
   checkpoint?: Prisma.InputJsonValue | null;
   /**
-   * Writes that may wait for the end of the cycle (e.g. an idle delta round's new deltaLink): they
-   * run in the same statement that records the cycle, so an idle cycle costs no transaction of its
-   * own. Each is one data-modifying statement that must be guarded by CLAIM_HELD (engine/finish.ts);
-   * if the cycle fails instead, they are dropped — so only writes that are safe to lose belong here.
+   * Sync positions reached through pages that had nothing to apply (an idle delta round's new
+   * deltaLink): saved with the cycle's record, so an idle cycle needs no statement of its own.
+   * Dropped if the cycle fails or lost its claim — the next cycle then reads those pages again.
    */
-  deferredWrites?: Prisma.Sql[];
+  positions?: SyncPosition[];
 }
 
 /** What a workload does in one cycle. One per workload: a missing handler fails to compile. */

@@ -1,6 +1,6 @@
 import { Prisma, rowDecoder, type Db, type MailboxFolderSync } from '@syncfleet/db';
 import { classifyError } from '../engine/classify';
-import { CLAIM_HELD } from '../engine/finish';
+import type { SyncPosition } from '../engine/finish-batch';
 import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
 import { userPath } from '../probe/probe-handlers';
 import { fetchAttachments, type FetchedAttachment } from './attachments';
@@ -24,7 +24,7 @@ interface Tally {
   failed: number;
   outcomes: Partial<Record<Outcome | 'removed', number>>;
   /** Links reached through pages with nothing to apply: saved with the cycle's record. */
-  deferred: Prisma.Sql[];
+  positions: SyncPosition[];
 }
 
 const decodeFolder = rowDecoder<MailboxFolderSync>()('roundStartedAt', 'updatedAt');
@@ -50,7 +50,7 @@ export function createIncomingEmailHandler(
  * a crash anywhere repeats at most one page — and repeating a page changes nothing.
  */
 export async function runIncomingCycle(ctx: CycleContext, settings: IncomingSettings): Promise<CycleResult> {
-  const tally: Tally = { entries: 0, processed: 0, failed: 0, outcomes: {}, deferred: [] };
+  const tally: Tally = { entries: 0, processed: 0, failed: 0, outcomes: {}, positions: [] };
   const folders = await syncedFolders(ctx);
   let yielded = false;
   for (const folder of folders) {
@@ -64,7 +64,7 @@ export async function runIncomingCycle(ctx: CycleContext, settings: IncomingSett
     itemsProcessed: tally.processed,
     itemsFailed: tally.failed,
     yielded,
-    ...(tally.deferred.length ? { deferredWrites: tally.deferred } : {}),
+    ...(tally.positions.length ? { positions: tally.positions } : {}),
   };
 }
 
@@ -94,14 +94,6 @@ async function loadFolders(prisma: Db, mailboxId: string): Promise<MailboxFolder
   });
 }
 
-/** The folder's position, saved with the cycle's record (guarded by the claim). */
-function saveLinks(row: MailboxFolderSync, now: Date): Prisma.Sql {
-  return Prisma.sql`UPDATE "MailboxFolderSync"
-    SET "nextLink" = ${row.nextLink}::text, "deltaLink" = ${row.deltaLink}::text,
-        "roundStartedAt" = ${row.roundStartedAt}::timestamp, "updatedAt" = ${now}::timestamp
-    WHERE "mailboxId" = ${row.mailboxId}::uuid AND "folderId" = ${row.folderId}::text AND ${CLAIM_HELD}`;
-}
-
 function outOfBudget(ctx: CycleContext, settings: IncomingSettings, tally: Tally): boolean {
   return (
     ctx.signal.aborted ||
@@ -129,7 +121,10 @@ async function syncFolder(
   let unsaved = false;
   const done = (complete: boolean) => {
     const moved = row.nextLink !== start.nextLink || row.deltaLink !== start.deltaLink;
-    if (unsaved && moved) tally.deferred.push(saveLinks(row, ctx.clock()));
+    if (unsaved && moved) {
+      const { folderId, nextLink, deltaLink, roundStartedAt } = row;
+      tally.positions.push({ folderId, nextLink, deltaLink, roundStartedAt });
+    }
     return complete;
   };
   for (;;) {

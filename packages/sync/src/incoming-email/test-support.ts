@@ -1,7 +1,7 @@
 import { incomingEnvSchema, parseEnv } from '@syncfleet/config';
 import type { Db } from '@syncfleet/db';
 import { createLogger } from '@syncfleet/telemetry';
-import { applyUnclaimedWrites } from '../engine/finish';
+import { savePositions } from '../engine/finish-batch';
 import type { CycleResult, EngineResources } from '../engine/types';
 import { runIncomingCycle } from './processor';
 import { incomingSettingsFromEnv, type IncomingSettings } from './settings';
@@ -45,8 +45,8 @@ export async function runCycle(
     { ...TEST_SETTINGS, ...settings },
   );
   // Without a claim there is no finish statement: apply what the cycle deferred to it here.
-  const { deferredWrites, ...outcome } = result;
-  await applyUnclaimedWrites(res, deferredWrites);
+  const { positions, ...outcome } = result;
+  await savePositions(res.sql, mailboxId, positions);
   return outcome;
 }
 
