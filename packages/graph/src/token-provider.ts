@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ConfidentialClientApplication,
   type INetworkModule,
@@ -37,13 +36,6 @@ export interface TokenProviderOptions {
 }
 
 /**
- * The signal of the token acquisition in flight. msal-node's acquireTokenByClientCredential takes
- * no signal, but it calls our network module within the acquisition's async context, so the module
- * finds the signal here. One acquisition per profile is shared by every waiting job (see join()).
- */
-const acquisitionSignal = new AsyncLocalStorage<AbortSignal>();
-
-/**
  * Client-credentials tokens for one profile's app registration. msal-node caches the token and
  * renews it before expiry, so this is called per request at no network cost.
  */
@@ -53,6 +45,11 @@ export function createTokenProvider(
 ): TokenProvider {
   const authority = `${credentials.authorityUrl.replace(/\/+$/, '')}/${credentials.tenantId}`;
   const host = new URL(authority).host;
+  // msal-node's acquireTokenByClientCredential takes no signal; our network module (one per
+  // provider, and at most one acquisition in flight per provider, shared by every waiting job: see
+  // join()) reads the signal of the acquisition it serves from here. Not AsyncLocalStorage: that
+  // would switch on promise hooks for every promise of the process.
+  let pending: SharedAcquisition | undefined;
   const app = new ConfidentialClientApplication({
     auth: {
       clientId: credentials.clientId,
@@ -60,13 +57,18 @@ export function createTokenProvider(
       authority,
       ...(MSAL_KNOWN_HOSTS.has(host) ? {} : { knownAuthorities: [host] }),
     },
-    system: { networkClient: new FetchNetworkModule(fetchWith(dispatcher), timeoutMs) },
+    system: {
+      networkClient: new FetchNetworkModule(
+        fetchWith(dispatcher),
+        timeoutMs,
+        () => pending?.controller.signal,
+      ),
+    },
   });
   // msal-node caches the token too, but its cache look-up costs more than an idle cycle's whole
   // request: keep the current token here and ask msal-node again only when it nears expiry (msal
   // then renews it). Concurrent callers share one acquisition.
   let current: { token: string; renewAt: number } | undefined;
-  let pending: SharedAcquisition | undefined;
   const acquire = async () => {
     const result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
     if (!result?.accessToken) throw new Error('Token endpoint returned no access token');
@@ -80,7 +82,7 @@ export function createTokenProvider(
       if (current && Date.now() < current.renewAt) return Promise.resolve(current.token);
       if (!pending) {
         const controller = new AbortController();
-        const promise = acquisitionSignal.run(controller.signal, acquire).finally(() => {
+        const promise = acquire().finally(() => {
           if (pending?.promise === promise) pending = undefined;
         });
         pending = { promise, controller, waiters: 0 };
@@ -138,6 +140,8 @@ class FetchNetworkModule implements INetworkModule {
   constructor(
     private readonly fetchImpl: typeof fetch,
     private readonly timeoutMs: number,
+    /** The signal of the acquisition in flight, if any. */
+    private readonly acquisitionSignal: () => AbortSignal | undefined,
   ) {}
 
   sendGetRequestAsync<T>(
@@ -159,7 +163,7 @@ class FetchNetworkModule implements INetworkModule {
     timeout?: number,
   ): Promise<NetworkResponse<T>> {
     const signals = [AbortSignal.timeout(Math.min(timeout ?? this.timeoutMs, this.timeoutMs))];
-    const caller = acquisitionSignal.getStore();
+    const caller = this.acquisitionSignal();
     if (caller) signals.push(caller);
     const signal = AbortSignal.any(signals);
     const response = await this.fetchImpl(url, {
