@@ -6,7 +6,7 @@ import {
   type Mailbox,
   type MailboxWorkload,
 } from '@syncfleet/db';
-import type { WorkloadName } from '@syncfleet/workloads';
+import { WORKLOAD_DEFINITIONS, type WorkloadName } from '@syncfleet/workloads';
 import { createBatcher } from './batch';
 import { claimable } from './claimable';
 import type { EngineResources, MailboxWithProfile, WorkloadHandler } from './types';
@@ -92,6 +92,13 @@ async function claimMany(
   const now = res.clock();
   const leaseUntil = new Date(now.getTime() + res.settings.claimLeaseMs);
   const preload = handler?.preload?.(Prisma.sql`c."mailboxId"`) ?? Prisma.sql`NULL::jsonb`;
+  // Only an adaptive cadence looks at whether incoming email is on (schedule.ts).
+  const incomingEnabled =
+    WORKLOAD_DEFINITIONS[workload].cadence.kind === 'adaptive'
+      ? Prisma.sql`EXISTS (SELECT 1 FROM "MailboxWorkload" i
+                   WHERE i."mailboxId" = c."mailboxId" AND i."workload" = 'incoming-email'
+                     AND i.enabled AND i.method = 'ServerSideSync')`
+      : Prisma.sql`false`;
   const rows = await res.sql.query<ClaimRow>(
     Prisma.sql`
     WITH c AS (
@@ -104,9 +111,7 @@ async function claimMany(
         AND w."workload" = ${workload}::"Workload" AND ${claimable(now)}
       RETURNING w.*)
     SELECT to_jsonb(c) AS workload, to_jsonb(m) AS mailbox, to_jsonb(p) AS profile,
-           EXISTS (SELECT 1 FROM "MailboxWorkload" i
-                   WHERE i."mailboxId" = c."mailboxId" AND i."workload" = 'incoming-email'
-                     AND i.enabled AND i.method = 'ServerSideSync') AS "incomingEnabled",
+           ${incomingEnabled} AS "incomingEnabled",
            ${preload} AS preloaded
     FROM c JOIN "Mailbox" m ON m.id = c."mailboxId" JOIN "EmailServerProfile" p ON p.id = m."profileId"`,
     { prepare: true },
