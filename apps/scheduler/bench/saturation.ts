@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { generateSecretKey, SecretBox } from '@syncfleet/config';
+import { generateSecretKey } from '@syncfleet/config';
 import { createPrisma, dropDatabase, migrate, Prisma, withDatabase, type Db } from '@syncfleet/db';
 import { createAdminClient } from '@syncfleet/graph-simulator';
 import { createRedis } from '@syncfleet/queues';
@@ -15,6 +15,7 @@ import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/process
 import { startPrivateRedis, startStatementCounter, waitFor } from '@syncfleet/testing';
 import { spawn } from 'node:child_process';
 import { cpuMeter, redisBytesUnder } from './measure';
+import { seedBenchFleet } from './seed';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/syncfleet';
 const N = Number(process.env.BENCH_MAILBOXES ?? 10_000);
@@ -44,39 +45,6 @@ async function startSimProcess() {
   );
   const admin = createAdminClient({ ...ready!, caPem: readFileSync(ready!.caPath, 'utf8') });
   return { process: sim, ...ready!, admin };
-}
-
-async function seed(prisma: Db, sim: Awaited<ReturnType<typeof startSimProcess>>, keys: string[]) {
-  const { tenantId } = await sim.admin.createTenant();
-  const app = await sim.admin.createApp(tenantId);
-  await sim.admin.createMailboxes(tenantId, { count: N, addressPattern: 'user{n}@bench.test' });
-  // Every idle cycle leaves a new delta token: keep enough that none is evicted during the run.
-  await sim.admin.patchConfig({ maxDeltaStates: N * 12 });
-  const sealed = new SecretBox(keys).seal(app.clientSecret);
-  const profile = await prisma.emailServerProfile.create({
-    data: {
-      name: 'bench',
-      tenantId,
-      clientId: app.clientId,
-      clientSecretCiphertext: sealed.ciphertext,
-      clientSecretKeyId: sealed.keyId,
-      authorityUrl: sim.url,
-      graphBaseUrl: sim.url,
-      maxConcurrentConnections: 100,
-      minPollingIntervalSec: 0,
-    },
-  });
-  await prisma.$executeRaw(Prisma.sql`
-    INSERT INTO "Mailbox" (id, address, "ownerType", "ownerId", "profileId", "approvalState", "updatedAt")
-    SELECT gen_random_uuid(), 'user' || i || '@bench.test', 'User', 'u' || i, ${profile.id}::uuid, 'Approved', now()
-    FROM generate_series(1, ${N}) AS i`);
-  await prisma.$executeRaw(Prisma.sql`
-    INSERT INTO "MailboxWorkload" ("mailboxId", workload, method, enabled, "nextDueAt", "updatedAt")
-    SELECT m.id, w.workload::"Workload",
-           CASE WHEN w.workload = 'incoming-email' THEN 'ServerSideSync'::"SyncMethod" ELSE 'None'::"SyncMethod" END,
-           w.workload = 'incoming-email', now() + interval '1 day', now()
-    FROM "Mailbox" m CROSS JOIN (VALUES ('incoming-email'), ('outgoing-email'), ('act')) AS w(workload)`);
-  await prisma.$executeRaw`ANALYZE`;
 }
 
 /** Makes `count` mailboxes due, spread evenly over `windowSec` from now; returns when the window starts. */
@@ -122,7 +90,9 @@ async function main(): Promise<void> {
   const dbUrl = new URL(url);
   const counter = await startStatementCounter({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
   try {
-    await seed(prisma, sim, keys);
+    await seedBenchFleet(prisma, sim, { count: N, secretKeys: keys, firstDueInSec: 86_400, windowSec: 0 });
+    // Every idle cycle leaves a new delta token: keep enough that none is evicted during the run.
+    await sim.admin.patchConfig({ maxDeltaStates: N * 12 });
     console.log(`== saturation: ${fmt(N)} idle mailboxes, incoming email, due within ${DUE_WINDOW_SEC} s`);
     const env = {
       REDIS_URL: redisServer.url,

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateSecretKey, SecretBox } from '@syncfleet/config';
+import { generateSecretKey } from '@syncfleet/config';
 import { createPrisma, dropDatabase, migrate, Prisma, withDatabase } from '@syncfleet/db';
 import { startSimulator } from '@syncfleet/graph-simulator';
 import { closeQueues, createQueues, createRedis } from '@syncfleet/queues';
@@ -13,6 +13,7 @@ import { spawnApp, stopAll } from '@syncfleet/testing/processes';
 import { createLogger } from '@syncfleet/telemetry';
 import { deleteByPattern } from '@syncfleet/testing';
 import { tick } from '../src/scheduler';
+import { seedBenchFleet } from './seed';
 import saturation from './saturation';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/syncfleet';
@@ -32,38 +33,14 @@ async function run(n: number): Promise<void> {
   const sim = await startSimulator({ dataDir: mkdtempSync(path.join(tmpdir(), 'sf-bench-sim-')) });
   const keys = [generateSecretKey('bench')];
   try {
-    const { tenantId } = await sim.admin.createTenant();
-    const app = await sim.admin.createApp(tenantId);
-    await sim.admin.createMailboxes(tenantId, { count: n, addressPattern: 'user{n}@bench.test' });
-    const sealed = new SecretBox(keys).seal(app.clientSecret);
-    const profile = await prisma.emailServerProfile.create({
-      data: {
-        name: 'bench',
-        tenantId,
-        clientId: app.clientId,
-        clientSecretCiphertext: sealed.ciphertext,
-        clientSecretKeyId: sealed.keyId,
-        authorityUrl: sim.url,
-        graphBaseUrl: sim.url,
-        maxConcurrentConnections: 100,
-        minPollingIntervalSec: 0,
-      },
-    });
     const seeded = Date.now();
-    await prisma.$executeRaw(Prisma.sql`
-      INSERT INTO "Mailbox" (id, address, "ownerType", "ownerId", "profileId", "approvalState", "updatedAt")
-      SELECT gen_random_uuid(), 'user' || i || '@bench.test', 'User', 'u' || i, ${profile.id}::uuid, 'Approved', now()
-      FROM generate_series(1, ${n}) AS i`);
     // Due times spread evenly over the window starting now: the cadence N / WINDOW_SEC per second.
-    await prisma.$executeRaw(Prisma.sql`
-      INSERT INTO "MailboxWorkload" ("mailboxId", workload, method, enabled, "nextDueAt", "updatedAt")
-      SELECT m.id, w.workload::"Workload",
-             CASE WHEN w.workload = 'incoming-email' THEN 'ServerSideSync'::"SyncMethod" ELSE 'None'::"SyncMethod" END,
-             w.workload = 'incoming-email',
-             now() + (row_number() OVER (ORDER BY m.id) - 1) * (${WINDOW_SEC}::float / ${n}) * interval '1 second',
-             now()
-      FROM "Mailbox" m CROSS JOIN (VALUES ('incoming-email'), ('outgoing-email'), ('act')) AS w(workload)`);
-    await prisma.$executeRaw`ANALYZE`;
+    await seedBenchFleet(prisma, sim, {
+      count: n,
+      secretKeys: keys,
+      firstDueInSec: 0,
+      windowSec: WINDOW_SEC,
+    });
     console.log(
       `\n== ${n.toLocaleString()} idle mailboxes (seeded in ${Date.now() - seeded} ms), due over ${WINDOW_SEC} s = ${(n / WINDOW_SEC).toFixed(0)} cycles/s asked`,
     );
