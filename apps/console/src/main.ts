@@ -1,7 +1,7 @@
 import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
-import { createEngineResources, settingsFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
+import { engineResourcesFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
 import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { buildConsole } from './app';
 import { BULL_BOARD_PATH } from './bull-board';
@@ -17,17 +17,7 @@ async function main(): Promise<void> {
   const secretBox = new SecretBox(env.SECRET_KEYS);
   // A wrong key is refused here, before a secret is sealed or opened with it.
   await verifySecretKeys(prisma, secretBox, logger);
-  const engine = createEngineResources({
-    prisma,
-    redis,
-    secretBox,
-    logger,
-    queuePrefix: env.QUEUE_PREFIX,
-    settings: settingsFromEnv(env),
-    host: env.HOST_ID,
-    caFile: env.GRAPH_CA_FILE,
-    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
-  });
+  const engine = engineResourcesFromEnv(env, { prisma, redis, secretBox, logger });
   const app = await buildConsole({
     prisma,
     queues,

@@ -2,9 +2,8 @@ import { parseWorkerEnv, SecretBox, type WorkerEnv } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, createRedis } from '@syncfleet/queues';
 import {
-  createEngineResources,
+  engineResourcesFromEnv,
   createWorkloadHandlers,
-  settingsFromEnv,
   verifySecretKeys,
   type WorkloadHandlers,
 } from '@syncfleet/sync';
@@ -31,18 +30,7 @@ export async function runWorker(
   const secretBox = new SecretBox(env.SECRET_KEYS);
   // A wrong key is refused here, before any job could fail on it.
   await verifySecretKeys(prisma, secretBox, logger);
-  const res = createEngineResources({
-    prisma,
-    redis,
-    secretBox,
-    logger,
-    queuePrefix: env.QUEUE_PREFIX,
-    settings: settingsFromEnv(env),
-    host: env.HOST_ID,
-    caFile: env.GRAPH_CA_FILE,
-    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
-    slotLeaseMs: env.SLOT_LEASE_MS,
-  });
+  const res = engineResourcesFromEnv(env, { prisma, redis, secretBox, logger });
   const fleet = startWorkers(env, res, makeHandlers(env));
   logger.info({ workloads: env.WORKLOADS }, 'worker started');
   onShutdown(logger, 'worker', async () => {

@@ -6,7 +6,13 @@ export {
   type TestAndEnableResult,
   type TestAndEnableCheck,
 } from './engine/test-and-enable';
-export { createEngineResources, settingsFromEnv, logNotifier, type EngineWiring } from './engine/resources';
+export {
+  createEngineResources,
+  engineResourcesFromEnv,
+  settingsFromEnv,
+  logNotifier,
+  type EngineWiring,
+} from './engine/resources';
 export { consequenceOf, type Consequence } from './engine/policy';
 export { classifyError } from './engine/classify';
 export { nextRunAt } from './engine/schedule';

@@ -1,4 +1,4 @@
-import { type SchedulingEnv, type SecretBox } from '@syncfleet/config';
+import { type SchedulingEnv, type SecretBox, type WorkerEnv } from '@syncfleet/config';
 import { sqlClientOf, type Db } from '@syncfleet/db';
 import { createDispatcher, GraphClients, type TransportHooks } from '@syncfleet/graph';
 import { RedisSlotLimiter } from '@syncfleet/queues';
@@ -89,4 +89,22 @@ export function createEngineResources(w: EngineWiring): EngineResources {
     notifier: w.notifier ?? logNotifier(w.logger),
     host: w.host,
   };
+}
+
+/** The engine wiring every app derives the same way from its parsed environment (worker, console). */
+export function engineResourcesFromEnv(
+  env: SchedulingEnv &
+    Pick<WorkerEnv, 'QUEUE_PREFIX' | 'HOST_ID' | 'GRAPH_CA_FILE' | 'GRAPH_ALLOWED_HOSTS'> &
+    Partial<Pick<WorkerEnv, 'SLOT_LEASE_MS'>>,
+  connections: Pick<EngineWiring, 'prisma' | 'redis' | 'secretBox' | 'logger'>,
+): EngineResources {
+  return createEngineResources({
+    ...connections,
+    queuePrefix: env.QUEUE_PREFIX,
+    settings: settingsFromEnv(env),
+    host: env.HOST_ID,
+    caFile: env.GRAPH_CA_FILE,
+    graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
+    slotLeaseMs: env.SLOT_LEASE_MS,
+  });
 }
