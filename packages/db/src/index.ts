@@ -11,5 +11,5 @@ export * from './generated/prisma/client';
 export { checkPostgres } from './preflight';
 export { toDbWorkload, fromDbWorkload } from './workloads';
 export { sqlClientOf } from './client';
-export { rowDecoder, parseUtcTimestamp, type SqlClient } from './sql';
+export { rowDecoder, type SqlClient } from './sql';
 export { classifyDatabaseError } from './errors';

@@ -157,7 +157,7 @@ export async function renewClaim(
 }
 
 /** The where-clause that makes a write land only while our claim holds. */
-export function whileClaimed(claim: Claim) {
+function whileClaimed(claim: Claim) {
   return {
     mailboxId: claim.mailboxId,
     workload: toDbWorkload(claim.workload),
