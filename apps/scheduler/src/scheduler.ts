@@ -46,10 +46,46 @@ interface DueRow {
  * ids, in bounded batches, oldest due first. Normally only rows not queued since they became due are
  * sent; when the Redis marker is gone (Redis restarted empty or was flushed), everything due is.
  */
-export async function tick(deps: SchedulerDeps): Promise<TickResult> {
+export async function tick(
+  deps: SchedulerDeps,
+  { requeue = true }: { requeue?: boolean } = {},
+): Promise<TickResult> {
   const now = deps.clock();
   const markerKey = `${deps.queuePrefix}:scheduler:marker`;
   const fullSweep = (await deps.redis.exists(markerKey)) === 0;
+  const passes = fullSweep
+    ? [Prisma.empty]
+    : [
+        Prisma.sql`AND ${NOT_QUEUED_FOR_THIS_DUE_TIME}`,
+        ...(requeue ? [queuedButLost(now, deps.requeueAfterMs)] : []),
+      ];
+  let enqueued = 0;
+  let oldestDueAt: Date | null = null;
+  for (const pass of passes) {
+    const queued = await sweep(deps, now, pass);
+    enqueued += queued.count;
+    if (queued.oldestDueAt && (!oldestDueAt || queued.oldestDueAt < oldestDueAt))
+      oldestDueAt = queued.oldestDueAt;
+  }
+  // Set only after a complete sweep: if Redis is flushed again mid-sweep, the next tick sweeps again.
+  if (fullSweep) await deps.redis.set(markerKey, now.toISOString());
+  if (enqueued) deps.logger.info({ enqueued, fullSweep }, 'scheduler tick queued due workloads');
+  return { enqueued, fullSweep, oldestDueAt };
+}
+
+/**
+ * Due rows never queued for their current due time: the common case, found through a partial index
+ * that holds only such rows (migration scheduler_unqueued_index), so a tick costs what is new, not the
+ * backlog already queued.
+ */
+const NOT_QUEUED_FOR_THIS_DUE_TIME = Prisma.sql`(w."enqueuedAt" IS NULL OR w."enqueuedAt" < w."nextDueAt")`;
+
+/** Queues the due rows matching `condition`, in bounded batches, oldest due first. */
+async function sweep(
+  deps: SchedulerDeps,
+  now: Date,
+  condition: Prisma.Sql,
+): Promise<{ count: number; oldestDueAt: Date | null }> {
   const workloads = [...(deps.workloads ?? WORKLOAD_NAMES)];
   const sql = sqlClientOf(deps.prisma);
   let enqueued = 0;
@@ -63,7 +99,7 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
       FROM "MailboxWorkload" w JOIN "Mailbox" m ON m.id = w."mailboxId"
       WHERE w."workload" = ANY(${workloads}::"Workload"[]) AND ${claimable(now)}
         AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < ${now}::timestamp)
-        ${fullSweep ? Prisma.empty : notQueuedSince(now, deps.requeueAfterMs)}
+        ${condition}
       ORDER BY w."nextDueAt"
       LIMIT ${deps.batchSize}::int`,
       { prepare: true },
@@ -80,21 +116,18 @@ export async function tick(deps: SchedulerDeps): Promise<TickResult> {
     for (const r of rows) if (!oldestDueAt || r.nextDueAt < oldestDueAt) oldestDueAt = r.nextDueAt;
     if (rows.length < deps.batchSize) break;
   }
-  // Set only after a complete sweep: if Redis is flushed again mid-sweep, the next tick sweeps again.
-  if (fullSweep) await deps.redis.set(markerKey, now.toISOString());
-  if (enqueued) deps.logger.info({ enqueued, fullSweep }, 'scheduler tick queued due workloads');
-  return { enqueued, fullSweep, oldestDueAt };
+  return { count: enqueued, oldestDueAt };
 }
 
 /**
- * Rows worth sending again without a full sweep: never queued since they became due; queued long
- * ago (the job may have been lost — a failed or skipped job is removed); or held by a claim whose
- * lease expired (its job died, and BullMQ's stalled check may have re-run it too early). Re-adding
- * a job that is still queued is a no-op, so erring on the side of sending costs one Redis call.
+ * Rows queued for their due time whose job may be gone: queued long ago (a failed or skipped job is
+ * removed), or held by a claim whose lease expired (its job died, and BullMQ's stalled check may
+ * have re-run it too early). Re-adding a job that is still queued is a no-op. This pass walks the
+ * whole due backlog, so the loop runs it less often than every tick (startScheduler).
  */
-function notQueuedSince(now: Date, requeueAfterMs: number): Prisma.Sql {
+function queuedButLost(now: Date, requeueAfterMs: number): Prisma.Sql {
   const stale = new Date(now.getTime() - requeueAfterMs);
-  return Prisma.sql`AND (w."enqueuedAt" IS NULL OR w."enqueuedAt" < w."nextDueAt" OR w."enqueuedAt" < ${stale}::timestamp
+  return Prisma.sql`AND w."enqueuedAt" >= w."nextDueAt" AND (w."enqueuedAt" < ${stale}::timestamp
     OR (w."processingState" = 'Processing' AND w."processingLeaseUntil" < ${now}::timestamp))`;
 }
 
@@ -108,6 +141,8 @@ async function markEnqueued(sql: SqlClient, rows: DueRow[], now: Date): Promise<
     { prepare: true },
   );
 }
+
+const REQUEUE_PASS_EVERY_MS = 1_000;
 
 export interface SchedulerLoop {
   stop(): Promise<void>;
@@ -131,9 +166,14 @@ export function startScheduler(
 ): SchedulerLoop {
   const { tickMs, retentionDays, pruneEveryMs = 600_000 } = options;
   let lastPrune = 0;
+  let lastRequeue = 0;
   const pass = async () => {
+    // The requeue pass walks the due backlog: at most once a second, however short the tick.
+    const started = deps.clock().getTime();
+    const requeue = started - lastRequeue >= REQUEUE_PASS_EVERY_MS;
+    if (requeue) lastRequeue = started;
     // Not `onTick?.(await tick(deps))`: an optional call skips evaluating its arguments.
-    const result = await tick(deps);
+    const result = await tick(deps, { requeue });
     onTick?.(result);
     const now = deps.clock();
     if (now.getTime() - lastPrune >= pruneEveryMs) {
