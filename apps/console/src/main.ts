@@ -1,8 +1,10 @@
+// First: the OpenTelemetry SDK starts before anything else is loaded.
+import { tracing } from './instrument';
 import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
-import { checkPostgres, createPrisma } from '@syncfleet/db';
+import { checkPostgres, createPrisma, Prisma, sqlClientOf } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
 import { engineResourcesFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
-import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
+import { createLogger, createRegistry, onShutdown, runMain, startOpsServer } from '@syncfleet/telemetry';
 import { buildConsole } from './app';
 import { BULL_BOARD_PATH } from './bull-board';
 
@@ -13,7 +15,7 @@ async function main(): Promise<void> {
   await Promise.all([checkPostgres(env.DATABASE_URL), checkRedis(env.REDIS_URL)]);
   const prisma = createPrisma(env.DATABASE_URL, { maxConnections: 5 });
   const redis = createRedis(env.REDIS_URL);
-  const queues = createQueues(redis, env.QUEUE_PREFIX);
+  const queues = createQueues(redis, env.QUEUE_PREFIX, tracing.bullmq);
   const secretBox = new SecretBox(env.SECRET_KEYS);
   // A wrong key is refused here, before a secret is sealed or opened with it.
   await verifySecretKeys(prisma, secretBox, logger);
@@ -41,11 +43,29 @@ async function main(): Promise<void> {
   console.log(`Syncfleet console: ${base}/api (OpenAPI: ${base}/api/openapi.json)`);
   console.log(`Bull Board:        ${base}${BULL_BOARD_PATH} (user: any, password: ADMIN_TOKEN)`);
 
+  // The operations port (/metrics, /healthz, /readyz), like every role; the API port keeps its own
+  // /healthz and /readyz.
+  const ops =
+    env.OPS_PORT === undefined
+      ? undefined
+      : await startOpsServer({
+          host: env.OPS_HOST,
+          port: env.OPS_PORT,
+          registry: createRegistry({ role: 'console' }),
+          logger,
+          readiness: {
+            postgres: () => sqlClientOf(prisma).query(Prisma.sql`SELECT 1`),
+            redis: () => redis.ping(),
+          },
+        });
+
   onShutdown(logger, 'console', async () => {
     await app.close();
+    await ops?.close();
     await closeQueues(queues);
     redis.disconnect();
     await prisma.$disconnect();
+    await tracing.shutdown();
   });
 }
 

@@ -136,7 +136,13 @@ describe('scheduler tick', () => {
       data: { enqueuedAt: new Date(now.getTime() - 121_000) },
     });
     expect((await tick(deps)).enqueued).toBe(2);
-    expect(await queuedIds()).toEqual(await expectedIds());
+    // Under new ids: the old job may have finished without running the cycle and be kept (Bull
+    // Board), and an add with its id would then be ignored.
+    const ids = await queuedIds();
+    expect(ids.map((id) => id.replace(/\.r\d+$/, '')).sort()).toEqual(await expectedIds());
+    // (b's enqueue time predates its due time: the normal pass finds it, under its usual id.)
+    const requeued = ids.filter((id) => /\.r\d+$/.test(id));
+    expect(requeued.map((id) => id.split('.')[1])).toEqual([a!]);
   });
 
   it('queues the next cycle even while the previous job is still in BullMQ', async () => {
@@ -151,7 +157,9 @@ describe('scheduler tick', () => {
     expect((await tick(deps)).enqueued).toBe(1);
     const ids = await queuedIds();
     expect(ids).toEqual(expect.arrayContaining(await expectedIds()));
-    expect(ids).toContain(workloadJobId('incoming-email', first!, past.toISOString()));
+    // The previous job (re-queued by the test above, hence its suffix) is still there.
+    const previous = workloadJobId('incoming-email', first!, past.toISOString());
+    expect(ids.some((id) => id.startsWith(`${previous}.r`))).toBe(true);
     expect(ids).toHaveLength(21);
   });
 });

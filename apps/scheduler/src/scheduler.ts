@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { Prisma, sqlClientOf, type Db, type SqlClient } from '@syncfleet/db';
 import {
   enqueueWorkloads,
@@ -8,7 +9,7 @@ import {
 } from '@syncfleet/queues';
 import { claimable, type Clock } from '@syncfleet/sync';
 import { pruneSyncRuns } from './retention';
-import type { Logger } from '@syncfleet/telemetry';
+import type { Logger, SchedulerMetrics } from '@syncfleet/telemetry';
 import type { Redis } from 'ioredis';
 
 export interface SchedulerDeps {
@@ -23,6 +24,7 @@ export interface SchedulerDeps {
   requeueAfterMs: number;
   /** Which workloads this scheduler serves (default all). */
   workloads?: readonly WorkloadName[];
+  metrics?: SchedulerMetrics;
 }
 
 export interface TickResult {
@@ -53,16 +55,20 @@ export async function tick(
   const now = deps.clock();
   const markerKey = `${deps.queuePrefix}:scheduler:marker`;
   const fullSweep = (await deps.redis.exists(markerKey)) === 0;
-  const passes = fullSweep
-    ? [Prisma.empty]
+  // The requeue pass's ids differ from the first enqueue's: that job may have finished (skipped: its
+  // claim was still held) and be kept for Bull Board, and an add with its id would be ignored.
+  const passes: [Prisma.Sql, string?][] = fullSweep
+    ? [[Prisma.empty]]
     : [
-        Prisma.sql`AND ${NOT_QUEUED_FOR_THIS_DUE_TIME}`,
-        ...(requeue ? [queuedButLost(now, deps.requeueAfterMs)] : []),
+        [Prisma.sql`AND ${NOT_QUEUED_FOR_THIS_DUE_TIME}`],
+        ...(requeue
+          ? [[queuedButLost(now, deps.requeueAfterMs), `r${now.getTime()}`] as [Prisma.Sql, string]]
+          : []),
       ];
   let enqueued = 0;
   let oldestDueAt: Date | null = null;
-  for (const pass of passes) {
-    const queued = await sweep(deps, now, pass);
+  for (const [pass, idSuffix] of passes) {
+    const queued = await sweep(deps, now, pass, idSuffix);
     enqueued += queued.count;
     if (queued.oldestDueAt && (!oldestDueAt || queued.oldestDueAt < oldestDueAt))
       oldestDueAt = queued.oldestDueAt;
@@ -85,6 +91,7 @@ async function sweep(
   deps: SchedulerDeps,
   now: Date,
   condition: Prisma.Sql,
+  idSuffix?: string,
 ): Promise<{ count: number; oldestDueAt: Date | null }> {
   const workloads = [...(deps.workloads ?? WORKLOAD_NAMES)];
   const sql = sqlClientOf(deps.prisma);
@@ -110,7 +117,7 @@ async function sweep(
       workload: r.workload,
       dueAt: r.nextDueAt.toISOString(),
     }));
-    await enqueueWorkloads(deps.queues, jobs);
+    await enqueueWorkloads(deps.queues, jobs, { idSuffix });
     await markEnqueued(sql, rows, now);
     enqueued += rows.length;
     for (const r of rows) if (!oldestDueAt || r.nextDueAt < oldestDueAt) oldestDueAt = r.nextDueAt;
@@ -122,7 +129,8 @@ async function sweep(
 /**
  * Rows queued for their due time whose job may be gone: queued long ago (a failed or skipped job is
  * removed), or held by a claim whose lease expired (its job died, and BullMQ's stalled check may
- * have re-run it too early). Re-adding a job that is still queued is a no-op. This pass walks the
+ * have re-run it too early). A job still waiting gets a twin (a new id): the claim lets one of them
+ run the cycle, the other is skipped. This pass walks the
  * whole due backlog, so the loop runs it less often than every tick (startScheduler).
  */
 function queuedButLost(now: Date, requeueAfterMs: number): Prisma.Sql {
@@ -144,8 +152,38 @@ async function markEnqueued(sql: SqlClient, rows: DueRow[], now: Date): Promise<
 
 const REQUEUE_PASS_EVERY_MS = 1_000;
 
+const tracer = trace.getTracer('syncfleet');
+
+/** A tick in its span `scheduler tick` (its SQL and BullMQ adds are children), counted in metrics. */
+function tracedTick(deps: SchedulerDeps, requeue: boolean): Promise<TickResult> {
+  return tracer.startActiveSpan('scheduler tick', async (span) => {
+    const started = performance.now();
+    try {
+      const result = await tick(deps, { requeue });
+      deps.metrics?.tick({ ok: true, durationMs: performance.now() - started, enqueued: result.enqueued });
+      if (span.isRecording()) {
+        span.setAttributes({
+          'syncfleet.enqueued': result.enqueued,
+          'syncfleet.full_sweep': result.fullSweep,
+          'syncfleet.requeue_pass': requeue,
+        });
+      }
+      return result;
+    } catch (error) {
+      deps.metrics?.tick({ ok: false, durationMs: performance.now() - started, enqueued: 0 });
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
 export interface SchedulerLoop {
   stop(): Promise<void>;
+  /** When a tick last completed (epoch ms, 0 before the first): readiness checks it is recent. */
+  lastTickAt(): number;
 }
 
 export interface LoopOptions {
@@ -167,13 +205,15 @@ export function startScheduler(
   const { tickMs, retentionDays, pruneEveryMs = 600_000 } = options;
   let lastPrune = 0;
   let lastRequeue = 0;
+  let lastTickAt = 0;
   const pass = async () => {
     // The requeue pass walks the due backlog: at most once a second, however short the tick.
     const started = deps.clock().getTime();
     const requeue = started - lastRequeue >= REQUEUE_PASS_EVERY_MS;
     if (requeue) lastRequeue = started;
     // Not `onTick?.(await tick(deps))`: an optional call skips evaluating its arguments.
-    const result = await tick(deps, { requeue });
+    const result = await tracedTick(deps, requeue);
+    lastTickAt = Date.now();
     onTick?.(result);
     const now = deps.clock();
     if (now.getTime() - lastPrune >= pruneEveryMs) {
@@ -195,6 +235,7 @@ export function startScheduler(
   };
   loop();
   return {
+    lastTickAt: () => lastTickAt,
     async stop() {
       stopped = true;
       clearTimeout(timer);

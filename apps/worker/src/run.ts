@@ -1,5 +1,6 @@
+import { tracing } from './instrument';
 import { parseWorkerEnv, SecretBox, type WorkerEnv } from '@syncfleet/config';
-import { checkPostgres, createPrisma } from '@syncfleet/db';
+import { checkPostgres, createPrisma, Prisma, sqlClientOf } from '@syncfleet/db';
 import { checkRedis, createRedis } from '@syncfleet/queues';
 import {
   engineResourcesFromEnv,
@@ -7,7 +8,14 @@ import {
   verifySecretKeys,
   type WorkloadHandlers,
 } from '@syncfleet/sync';
-import { createLogger, onShutdown } from '@syncfleet/telemetry';
+import {
+  createLogger,
+  createRegistry,
+  onShutdown,
+  startOpsServer,
+  workerMetrics,
+  type OpsServer,
+} from '@syncfleet/telemetry';
 import { startWorkers } from './worker';
 
 /**
@@ -30,14 +38,48 @@ export async function runWorker(
   const secretBox = new SecretBox(env.SECRET_KEYS);
   // A wrong key is refused here, before any job could fail on it.
   await verifySecretKeys(prisma, secretBox, logger);
-  const res = engineResourcesFromEnv(env, { prisma, redis, secretBox, logger });
-  const fleet = startWorkers(env, res, makeHandlers(env));
+  const registry = createRegistry({ role: 'worker' });
+  const metrics = workerMetrics(registry);
+  const res = engineResourcesFromEnv(env, {
+    prisma,
+    redis,
+    secretBox,
+    logger,
+    hooks: {
+      onResponse: (_route, status, { method, retryAfterMs }) =>
+        metrics.graphResponse({ method, status, retryAfterMs }),
+      onSlotAcquired: (route, waitedMs) => {
+        metrics.slotWait(route.profileId, waitedMs);
+        metrics.slotHeld(route.profileId, 1);
+      },
+      onSlotReleased: (route) => metrics.slotHeld(route.profileId, -1),
+    },
+  });
+  const fleet = startWorkers(env, res, makeHandlers(env), { metrics, telemetry: tracing.bullmq });
+  const ops: OpsServer | undefined =
+    env.OPS_PORT === undefined
+      ? undefined
+      : await startOpsServer({
+          host: env.OPS_HOST,
+          port: env.OPS_PORT,
+          registry,
+          logger,
+          readiness: {
+            postgres: () => sqlClientOf(prisma).query(Prisma.sql`SELECT 1`),
+            redis: () => redis.ping(),
+            consuming: async () => {
+              if (!fleet.consuming()) throw new Error('not consuming (closing or stopped)');
+            },
+          },
+        });
   logger.info({ workloads: env.WORKLOADS }, 'worker started');
   onShutdown(logger, 'worker', async () => {
     logger.info({ graceMs: env.SHUTDOWN_GRACE_MS }, 'worker draining');
     await fleet.close(env.SHUTDOWN_GRACE_MS);
+    await ops?.close();
     redis.disconnect();
     await prisma.$disconnect();
+    await tracing.shutdown();
     logger.info('worker stopped');
   });
 }

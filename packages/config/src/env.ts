@@ -44,12 +44,21 @@ export const baseEnvSchema = z.object({
     'postgresql://postgres@127.0.0.1:5432/syncfleet',
   ),
   REDIS_URL: urlWithProtocol('redis:', 'rediss:').default('redis://127.0.0.1:6379'),
-  /** BullMQ key prefix: several fleets (or test files) can share one Redis. */
+  /**
+   * BullMQ key prefix: several fleets (or test files) can share one Redis. A Redis Cluster needs a
+   * hash tag, e.g. `{syncfleet}`, so every queue's keys and the limiter's are in one slot.
+   */
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[a-zA-Z0-9_.:-]+$/)
+    .regex(/^[a-zA-Z0-9_.:{}-]+$/)
     .default('syncfleet'),
   HOST_ID: z.string().min(1).default(hostname()),
+  /**
+   * The operations port (/metrics, /healthz, /readyz) every role serves. Unset: none (developer
+   * machines run several workers side by side); the image sets 9464; 0 picks a free port (tests).
+   */
+  OPS_PORT: int(0, 65535).optional(),
+  OPS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 /** Encryption of secrets at rest (AES-256-GCM); the first key encrypts, all keys decrypt. */
@@ -112,6 +121,13 @@ export const workerEnvSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0).default(30_000),
   /** How long a connection-slot lease lives without renewal (a killed replica's slots come back). */
   SLOT_LEASE_MS: int(500).default(30_000),
+  /**
+   * Finished jobs kept per queue for Bull Board (with the mailbox address and the outcome), each
+   * bounded by count and by age; older or surplus ones are removed as new jobs finish.
+   */
+  JOBS_KEEP_COMPLETED: int(0, 100_000).default(200),
+  JOBS_KEEP_FAILED: int(0, 100_000).default(200),
+  JOBS_KEEP_AGE_SEC: int(1).default(3_600),
 });
 
 /**

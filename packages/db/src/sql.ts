@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Pool, QueryConfig } from 'pg';
 import pg from 'pg';
 import type { Prisma } from './generated/prisma/client';
@@ -52,12 +53,31 @@ export function createSqlClient(pool: Pool): SqlClient {
         types,
       };
       if (options.prepare) config.name = statementName(statement.text);
-      const result = await pool.query(config).catch((error: unknown) => {
+      // These statements bypass the Prisma client, so Prisma's instrumentation cannot see them: one
+      // client span each, with the parameterized text (values are never in it).
+      const span = tracer.startSpan('db.query', { kind: SpanKind.CLIENT });
+      if (span.isRecording()) {
+        span.updateName(`sql ${operationOf(statement.text)}`);
+        span.setAttributes({ 'db.system.name': 'postgresql', 'db.query.text': statement.text });
+      }
+      try {
+        const result = await pool.query(config);
+        return result.rows as Row[];
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
         throw asDatabaseError(error);
-      });
-      return result.rows as Row[];
+      } finally {
+        span.end();
+      }
     },
   };
+}
+
+const tracer = trace.getTracer('syncfleet');
+
+/** The statement's first keyword (WITH, SELECT, UPDATE, …) as the span name's operation. */
+function operationOf(text: string): string {
+  return /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
 }
 
 const names = new Map<string, string>();

@@ -1,7 +1,9 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { SlotLimiter } from '@syncfleet/queues';
 import { getGlobalDispatcher, request, type Dispatcher } from 'undici';
 import { parseRetryAfter } from './errors';
+import { routeTemplate } from './route-template';
 
 /** Per-request context our transport needs: whose connection slot, and how long it may take. */
 export interface MailboxRoute {
@@ -15,8 +17,14 @@ export interface MailboxRoute {
 
 export interface TransportHooks {
   /** Called for every response: throttling and errors are counted by the caller's telemetry. */
-  onResponse?(route: MailboxRoute, status: number): void;
+  onResponse?(route: MailboxRoute, status: number, detail: { method: string; retryAfterMs?: number }): void;
+  /** A connection slot was granted after `waitedMs` (0 when free at once). */
+  onSlotAcquired?(route: MailboxRoute, waitedMs: number): void;
+  /** The slot was given back. */
+  onSlotReleased?(route: MailboxRoute): void;
 }
+
+const tracer = trace.getTracer('syncfleet');
 
 /**
  * The last middleware of every Graph client: takes a fleet-wide connection slot for the profile and
@@ -32,25 +40,69 @@ export class FleetTransport implements Middleware {
     private readonly hooks: TransportHooks = {},
   ) {}
 
+  /**
+   * One client span per attempt (the Retry middleware's retries come through here again): named by
+   * method and route template — ids, addresses and query strings (delta and skip tokens) never
+   * appear — with the status, the Retry-After asked for and the time spent waiting for a slot.
+   */
   async execute(context: Context): Promise<void> {
     const route = this.routeOf(context);
-    const slot = await this.limiter.acquire({ ...route });
+    const method = ((context.options as RequestInit | undefined)?.method ?? 'GET').toUpperCase();
+    const span = tracer.startSpan(method, { kind: SpanKind.CLIENT });
+    const recording = span.isRecording();
+    if (recording) describeRequest(span, method, context.request);
+    const waitStarted = performance.now();
     try {
-      context.response = await withTimeout(route, (signal) => send(context, signal, this.dispatcher));
-      const status = context.response.status;
-      this.hooks.onResponse?.(route, status);
-      if (status === 429 || status === 503) {
-        const retryAfterMs = parseRetryAfter(context.response.headers.get('retry-after'));
-        if (retryAfterMs !== undefined) await this.limiter.block(route.mailboxId, retryAfterMs);
+      const slot = await this.limiter.acquire({ ...route });
+      const waitedMs = performance.now() - waitStarted;
+      this.hooks.onSlotAcquired?.(route, waitedMs);
+      if (recording) span.setAttribute('syncfleet.slot_wait_ms', Math.round(waitedMs));
+      try {
+        context.response = await withTimeout(route, (signal) => send(context, signal, this.dispatcher));
+        const status = context.response.status;
+        let retryAfterMs: number | undefined;
+        if (status === 429 || status === 503) {
+          retryAfterMs = parseRetryAfter(context.response.headers.get('retry-after'));
+          if (retryAfterMs !== undefined) await this.limiter.block(route.mailboxId, retryAfterMs);
+        }
+        this.hooks.onResponse?.(route, status, { method, retryAfterMs });
+        if (recording) {
+          span.setAttribute('http.response.status_code', status);
+          if (retryAfterMs !== undefined) span.setAttribute('syncfleet.retry_after_ms', retryAfterMs);
+          if (status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+      } finally {
+        try {
+          await slot.release();
+        } finally {
+          this.hooks.onSlotReleased?.(route);
+        }
       }
+    } catch (error) {
+      if (recording) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      throw error;
     } finally {
-      await slot.release();
+      span.end();
     }
   }
 
   setNext(): void {
     // Terminal middleware: nothing comes after the network.
   }
+}
+
+function describeRequest(span: Span, method: string, request: Context['request']): void {
+  const url = typeof request === 'string' ? request : request.url;
+  const template = routeTemplate(url);
+  span.updateName(`${method} ${template.route}`);
+  span.setAttributes({
+    'http.request.method': method,
+    'url.template': template.route,
+    'server.address': template.host,
+  });
 }
 
 /** Statuses whose Response must have no body (Fetch standard "null body status"). */

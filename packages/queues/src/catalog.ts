@@ -23,7 +23,8 @@ export interface QueueDefinition {
 /**
  * The typed catalog: queue name → payload schema and job options. Retries are NOT BullMQ's: the
  * error policy (packages/sync) reschedules in PostgreSQL, which survives a Redis loss, so a job is
- * attempted once and removed when done — freeing its deterministic id for the next cycle.
+ * attempted once. How many finished jobs stay (for Bull Board) is the worker's setting
+ * (JOBS_KEEP_*): the next cycle has a new due time, hence a new id, so a kept job blocks nothing.
  */
 export const QUEUE_CATALOG = Object.fromEntries(
   WORKLOAD_NAMES.map((name) => [
@@ -31,7 +32,7 @@ export const QUEUE_CATALOG = Object.fromEntries(
     {
       name,
       description: WORKLOAD_DEFINITIONS[name].description,
-      jobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
+      jobOptions: { attempts: 1 },
     },
   ]),
 ) as { [W in WorkloadName]: QueueDefinition & { name: W } };

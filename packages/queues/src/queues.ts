@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type Telemetry } from 'bullmq';
 import {
   QUEUE_CATALOG,
   WORKLOAD_NAMES,
@@ -10,11 +10,21 @@ import {
 
 export type WorkloadQueues = Record<WorkloadName, Queue<WorkloadJob>>;
 
-export function createQueues(connection: ConnectionOptions, prefix: string): WorkloadQueues {
+/** `telemetry`: BullMQ's OpenTelemetry option (bullmq-otel), when the app started tracing. */
+export function createQueues(
+  connection: ConnectionOptions,
+  prefix: string,
+  telemetry?: Telemetry,
+): WorkloadQueues {
   return Object.fromEntries(
     WORKLOAD_NAMES.map((name) => [
       name,
-      new Queue<WorkloadJob>(name, { connection, prefix, defaultJobOptions: QUEUE_CATALOG[name].jobOptions }),
+      new Queue<WorkloadJob>(name, {
+        connection,
+        prefix,
+        defaultJobOptions: QUEUE_CATALOG[name].jobOptions,
+        ...(telemetry ? { telemetry } : {}),
+      }),
     ]),
   ) as WorkloadQueues;
 }
@@ -23,8 +33,16 @@ export async function closeQueues(queues: WorkloadQueues): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.close()));
 }
 
-/** Enqueues due workloads, one job per (mailbox, workload); existing ids are left as they are. */
-export async function enqueueWorkloads(queues: WorkloadQueues, jobs: WorkloadJob[]): Promise<void> {
+/**
+ * Enqueues due workloads, one job per (mailbox, workload); existing ids are left as they are.
+ * `idSuffix` makes ids distinct from an earlier enqueue of the same due time (the scheduler's
+ * requeue pass: that job may have finished without running the cycle and still be kept).
+ */
+export async function enqueueWorkloads(
+  queues: WorkloadQueues,
+  jobs: WorkloadJob[],
+  { idSuffix }: { idSuffix?: string } = {},
+): Promise<void> {
   const byQueue = new Map<WorkloadName, WorkloadJob[]>();
   for (const job of jobs) {
     const parsed = workloadJobSchema.parse(job);
@@ -36,7 +54,10 @@ export async function enqueueWorkloads(queues: WorkloadQueues, jobs: WorkloadJob
         batch.map((data) => ({
           name,
           data,
-          opts: { ...QUEUE_CATALOG[name].jobOptions, jobId: workloadJobId(name, data.mailboxId, data.dueAt) },
+          opts: {
+            ...QUEUE_CATALOG[name].jobOptions,
+            jobId: workloadJobId(name, data.mailboxId, data.dueAt) + (idSuffix ? `.${idSuffix}` : ''),
+          },
         })),
       ),
     ),

@@ -1,5 +1,11 @@
 export * from './engine/types';
-export { runWorkloadJob, type JobOutcome, type RunJobOptions } from './engine/run-job';
+export {
+  runWorkloadCycle,
+  runWorkloadJob,
+  type CycleReport,
+  type JobOutcome,
+  type RunJobOptions,
+} from './engine/run-job';
 export {
   testAndEnable,
   MailboxNotFoundError,

@@ -1,4 +1,18 @@
 export { createLogger, REDACTED_PATHS, type Logger, type LoggerOptions } from './logger';
-export { Meter, type MetricPoint } from './metrics';
-export { withSpan } from './span';
+export {
+  createRegistry,
+  schedulerMetrics,
+  scrapedGauge,
+  workerMetrics,
+  type CycleSample,
+  type GaugeReading,
+  type GraphSample,
+  type Registry,
+  type RegistryOptions,
+  type SchedulerMetrics,
+  type TickSample,
+  type WorkerMetrics,
+} from './metrics';
+export { startOpsServer, type OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';
+export { startTracing, syncfleetTracer, TRACER_NAME, type Tracing, type TracingEnv } from './tracing';
 export { onShutdown, runMain } from './lifecycle';

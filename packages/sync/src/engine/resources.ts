@@ -96,7 +96,8 @@ export function engineResourcesFromEnv(
   env: SchedulingEnv &
     Pick<WorkerEnv, 'QUEUE_PREFIX' | 'HOST_ID' | 'GRAPH_CA_FILE' | 'GRAPH_ALLOWED_HOSTS'> &
     Partial<Pick<WorkerEnv, 'SLOT_LEASE_MS'>>,
-  connections: Pick<EngineWiring, 'prisma' | 'redis' | 'secretBox' | 'logger'>,
+  connections: Pick<EngineWiring, 'prisma' | 'redis' | 'secretBox' | 'logger'> &
+    Partial<Pick<EngineWiring, 'hooks'>>,
 ): EngineResources {
   return createEngineResources({
     ...connections,

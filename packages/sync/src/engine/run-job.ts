@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { WorkloadJob } from '@syncfleet/queues';
 import { claimCycle, renewClaim } from './claim';
 import { finishFailure, finishSuccess } from './finish';
@@ -5,6 +6,21 @@ import type { EngineResources, WorkloadHandlers } from './types';
 import { classifyError } from './classify';
 
 export type JobOutcome = 'success' | 'yielded' | 'failure' | 'skipped' | 'lost-claim';
+
+/** What one cycle did: the worker's metrics and the BullMQ job's return value (Bull Board) come from it. */
+export interface CycleReport {
+  outcome: JobOutcome;
+  /** The mailbox's address, once claimed (Bull Board shows it; never a metric label or span attribute). */
+  mailboxAddress?: string;
+  profileId?: string;
+  itemsProcessed: number;
+  itemsFailed: number;
+  /** The failure's reason (packages/errors), when the outcome is 'failure'. */
+  reason?: string;
+  durationMs: number;
+  /** From the due time the scheduler saw to the cycle's start. */
+  scheduleLagMs: number;
+}
 
 export interface RunJobOptions {
   jobId?: string;
@@ -21,7 +37,69 @@ export async function runWorkloadJob(
   res: EngineResources,
   handlers: WorkloadHandlers,
   job: WorkloadJob,
-  { jobId, shutdown }: RunJobOptions = {},
+  options: RunJobOptions = {},
+): Promise<JobOutcome> {
+  return (await runWorkloadCycle(res, handlers, job, options)).outcome;
+}
+
+/**
+ * `runWorkloadJob` with the cycle's report, inside one span `cycle <workload>` (OpenTelemetry API:
+ * a no-op until an app's main started the SDK). Its Graph requests and SQL statements are its
+ * children through the active context; under BullMQ's telemetry it is itself the child of the
+ * job's `process` span.
+ */
+export function runWorkloadCycle(
+  res: EngineResources,
+  handlers: WorkloadHandlers,
+  job: WorkloadJob,
+  options: RunJobOptions = {},
+): Promise<CycleReport> {
+  return tracer.startActiveSpan(`cycle ${job.workload}`, async (span) => {
+    const started = res.clock().getTime();
+    const report: CycleReport = {
+      outcome: 'skipped',
+      itemsProcessed: 0,
+      itemsFailed: 0,
+      durationMs: 0,
+      scheduleLagMs: started - Date.parse(job.dueAt),
+    };
+    try {
+      report.outcome = await cycle(res, handlers, job, options, report);
+      return report;
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      report.durationMs = res.clock().getTime() - started;
+      if (span.isRecording()) describeSpan(span, job, report);
+      span.end();
+    }
+  });
+}
+
+const tracer = trace.getTracer('syncfleet');
+
+function describeSpan(span: Span, job: WorkloadJob, report: CycleReport): void {
+  span.setAttributes({
+    'syncfleet.mailbox.id': job.mailboxId,
+    'syncfleet.workload': job.workload,
+    'syncfleet.outcome': report.outcome,
+    'syncfleet.items.processed': report.itemsProcessed,
+    'syncfleet.items.failed': report.itemsFailed,
+    'syncfleet.schedule_lag_ms': report.scheduleLagMs,
+    'syncfleet.yielded': report.outcome === 'yielded',
+  });
+  if (report.reason) span.setAttribute('syncfleet.error.reason', report.reason);
+  if (report.outcome === 'failure') span.setStatus({ code: SpanStatusCode.ERROR, message: report.reason });
+}
+
+async function cycle(
+  res: EngineResources,
+  handlers: WorkloadHandlers,
+  job: WorkloadJob,
+  { jobId, shutdown }: RunJobOptions,
+  report: CycleReport,
 ): Promise<JobOutcome> {
   const logger = res.logger.child({ mailboxId: job.mailboxId, workload: job.workload, jobId });
   const handler = handlers[job.workload];
@@ -31,6 +109,8 @@ export async function runWorkloadJob(
     return 'skipped';
   }
   const { claim, mailbox, incomingEnabled } = claimed;
+  report.mailboxAddress = mailbox.address;
+  report.profileId = mailbox.profileId;
   const startedAt = claim.startedAt;
   const budget = new AbortController();
   const deadline = startedAt.getTime() + res.settings.cycleBudgetMs;
@@ -86,6 +166,8 @@ export async function runWorkloadJob(
         incomingEnabled,
       );
       if (!stored) return 'lost-claim';
+      report.itemsProcessed = result.itemsProcessed;
+      report.itemsFailed = result.itemsFailed;
       // An idle cycle is the common case (thousands a minute): worth a line only at debug level.
       const busy = result.itemsProcessed > 0 || result.itemsFailed > 0 || !!result.yielded;
       logger[busy ? 'info' : 'debug'](
@@ -122,6 +204,7 @@ export async function runWorkloadJob(
         'cycle failed',
       );
       await finishFailure(res, claim, mailbox, syncError, { startedAt, finishedAt: res.clock(), jobId });
+      report.reason = syncError.reason;
       return 'failure';
     }
   } finally {
