@@ -53,7 +53,7 @@ describe('docker-compose.yml: the fleet', () => {
     }
     const entries = apps.map(([, s]) => s.command![0]);
     expect(new Set(entries).size).toBe(entries.length);
-    expect(services.migrate!.command).toEqual(['packages/db/src/cli/migrate.ts']);
+    expect(services.migrate!.command).toEqual(['packages/db/src/cli/migrate.js']);
   });
 
   it('orders start-up with depends_on conditions that can be met', () => {

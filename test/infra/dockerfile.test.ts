@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { exists, read, ROOT } from './support';
+import { exists, isEntryFile, read, ROOT } from './support';
 
 interface Instruction {
   keyword: string;
@@ -43,7 +43,7 @@ describe('Dockerfile', () => {
     for (const from of froms) expect(from.args).toMatch(/^node:20\.\d+\.\d+-[\w.-]+(\s+AS\s+\w+)?$/i);
   });
 
-  it('installs with npm ci from the lockfile, with the dev dependencies tsx needs', () => {
+  it('installs with npm ci from the lockfile, with the dev dependencies the build needs', () => {
     const ci = instructions.find((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
     expect(ci).toBeDefined();
     expect(ci!.args).not.toMatch(/--omit[= ]dev|--production/);
@@ -76,12 +76,31 @@ describe('Dockerfile', () => {
     expect(inLastStage.some((i) => i.keyword === 'ENV' && /NODE_ENV=production/.test(i.args))).toBe(true);
   });
 
-  it('chooses the role by command: exec-form entrypoint + default entry file that exists', () => {
+  it('chooses the role by command: exec-form `node` + a compiled entry file whose source exists', () => {
     const entrypoint = inLastStage.filter((i) => i.keyword === 'ENTRYPOINT').at(-1);
     const cmd = inLastStage.filter((i) => i.keyword === 'CMD').at(-1);
-    expect(JSON.parse(entrypoint!.args)).toEqual(['node', '--import', 'tsx']);
+    expect(JSON.parse(entrypoint!.args)).toEqual(['node']);
     const [entry] = JSON.parse(cmd!.args) as string[];
-    expect(exists(entry!)).toBe(true);
+    expect(isEntryFile(entry)).toBe(true);
+  });
+
+  it('runs compiled JavaScript with production dependencies only: the build folder, nothing else', () => {
+    const build = instructions.find(
+      (i) => i.keyword === 'RUN' && /scripts\/build-production\.cjs/.test(i.args),
+    );
+    expect(build).toBeDefined();
+    expect(build!.stage).toBeLessThan(lastStage);
+    const [, out] = /build-production\.cjs\s+(\S+)/.exec(build!.args)!;
+    const copies = inLastStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    expect(copies).toEqual([`--from=build ${out} ./`]);
+    expect(inLastStage.some((i) => i.keyword === 'RUN' && /\bnpm\b/.test(i.args))).toBe(false);
+  });
+
+  it('has a HEALTHCHECK on the operations port every role serves', () => {
+    const check = inLastStage.filter((i) => i.keyword === 'HEALTHCHECK').at(-1);
+    expect(check?.args).toMatch(/OPS_PORT/);
+    expect(check?.args).toMatch(/\/healthz/);
+    expect(inLastStage.some((i) => i.keyword === 'ENV' && /OPS_PORT=\d+/.test(i.args))).toBe(true);
   });
 
   it('bakes in no secret and never disables TLS verification', () => {

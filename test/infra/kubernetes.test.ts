@@ -53,14 +53,14 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('kubectl kustomize %s', (dir
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('has the roles: scheduler, worker, console (+ Service), the migration Job, worker PDB and HPA', () => {
+  it('has the roles: scheduler, worker, console (+ Service), the migration Job, worker PDB and autoscaler', () => {
     for (const name of ['syncfleet-scheduler', 'syncfleet-worker', 'syncfleet-console'])
       expect(find('Deployment', name)).toBeDefined();
     expect(find('Service', 'syncfleet-console')).toBeDefined();
     const job = find('Job', 'syncfleet-migrate')!;
-    expect(containersOf(job).map((c) => c.args)).toEqual([['packages/db/src/cli/migrate.ts']]);
+    expect(containersOf(job).map((c) => c.args)).toEqual([['packages/db/src/cli/migrate.js']]);
     expect(find('PodDisruptionBudget', 'syncfleet-worker')).toBeDefined();
-    expect(find('HorizontalPodAutoscaler', 'syncfleet-worker')).toBeDefined();
+    expect(find('ScaledObject', 'syncfleet-worker')).toBeDefined(); // KEDA (test/infra/autoscaling.test.ts)
   });
 
   it('runs one image for every role, the role chosen by an entry file that exists', () => {
@@ -77,7 +77,7 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('kubectl kustomize %s', (dir
   it('migrates before any app container starts (initContainer) with the same command as the Job', () => {
     for (const d of byKind('Deployment').filter((o) => o.metadata.name.startsWith('syncfleet-')))
       expect(podSpec(d).initContainers?.map((c: any) => c.args)).toEqual([
-        ['packages/db/src/cli/migrate.ts'],
+        ['packages/db/src/cli/migrate.js'],
       ]);
   });
 
@@ -108,6 +108,21 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('kubectl kustomize %s', (dir
     }
   });
 
+  it('probes every role on its ops port (startup, liveness /healthz, readiness /readyz), as the ConfigMap says', () => {
+    expect(configMap.data?.OPS_HOST).toBe('0.0.0.0');
+    for (const name of ['syncfleet-scheduler', 'syncfleet-worker', 'syncfleet-console']) {
+      const d = find('Deployment', name)!;
+      const c = podSpec(d).containers[0];
+      const ops = c.ports.find((p: any) => p.name === 'ops');
+      expect({ name, port: ops?.containerPort }).toEqual({ name, port: Number(configMap.data?.OPS_PORT) });
+      expect(d.spec.template.metadata.annotations?.['prometheus.io/port']).toBe(String(ops.containerPort));
+      if (name === 'syncfleet-console') continue; // its API port carries its probes (below)
+      expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'ops' });
+      expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'ops' });
+      expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
+    }
+  });
+
   it('probes the console: readiness /readyz, liveness /healthz, on a declared port', () => {
     const consoleDeployment = find('Deployment', 'syncfleet-console')!;
     const c = podSpec(consoleDeployment).containers[0];
@@ -120,20 +135,18 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('kubectl kustomize %s', (dir
     expect(c.ports[0].containerPort).toBe(Number(configMap.data?.CONSOLE_PORT));
   });
 
-  it('gives workers more time than SHUTDOWN_GRACE_MS to drain, and leaves replicas to the HPA', () => {
+  it('gives workers more time than SHUTDOWN_GRACE_MS to drain, and leaves replicas to the autoscaler', () => {
     const worker = find('Deployment', 'syncfleet-worker')!;
     const graceMs = Number(configMap.data?.SHUTDOWN_GRACE_MS);
     expect(graceMs).toBeGreaterThan(0);
     expect(podSpec(worker).terminationGracePeriodSeconds * 1000).toBeGreaterThan(graceMs);
     expect(worker.spec.replicas).toBeUndefined();
-    const hpa = find('HorizontalPodAutoscaler', 'syncfleet-worker')!;
-    expect(hpa.spec.scaleTargetRef).toEqual({
+    const scaled = find('ScaledObject', 'syncfleet-worker')!;
+    expect(scaled.spec.scaleTargetRef).toEqual({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       name: 'syncfleet-worker',
     });
-    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
-    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
     const scheduler = find('Deployment', 'syncfleet-scheduler')!;
     expect(scheduler.spec.replicas).toBeGreaterThanOrEqual(1);
     expect(scheduler.spec.replicas).toBeLessThanOrEqual(2);

@@ -51,24 +51,32 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('NetworkPolicies of %s', (di
         });
   });
 
-  it('admits connections to the console only from the ingress controller, on its http port', () => {
+  const fromNamespace = (name: string) => [
+    { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } },
+  ];
+  const PROMETHEUS_ON_OPS = { from: fromNamespace('monitoring'), ports: [{ protocol: 'TCP', port: 'ops' }] };
+
+  it('admits connections to the console only from the ingress controller on http, Prometheus on ops', () => {
     const console = pods.find((o) => o.metadata.name === 'syncfleet-console')!;
     const rules = ingressRules(podLabels(console));
-    expect(rules.length).toBeGreaterThan(0);
-    for (const rule of rules) {
-      expect(rule.from).toEqual([
-        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
-      ]);
-      expect(rule.ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
-    }
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        { from: fromNamespace('ingress-nginx'), ports: [{ protocol: 'TCP', port: 'http' }] },
+        PROMETHEUS_ON_OPS,
+      ]),
+    );
+    expect(rules).toHaveLength(2);
   });
 
-  it('admits no connection at all to workers, the scheduler and the migration Job', () => {
-    for (const name of ['syncfleet-worker', 'syncfleet-scheduler', 'syncfleet-migrate'])
+  it('admits to workers and the scheduler only Prometheus on the ops port; nothing to the migration Job', () => {
+    for (const name of ['syncfleet-worker', 'syncfleet-scheduler'])
       expect({ name, rules: ingressRules(podLabels(pods.find((o) => o.metadata.name === name)!)) }).toEqual({
         name,
-        rules: [],
+        rules: [PROMETHEUS_ON_OPS],
       });
+    const job = pods.find((o) => o.metadata.name === 'syncfleet-migrate')!;
+    const opsPorts = job.spec.template.spec.containers.flatMap((c: any) => c.ports ?? []);
+    expect(opsPorts).toEqual([]); // the rule names a port the Job does not have: nothing reaches it
   });
 
   it('has a placeholder policy for the Graph webhook receiver: ingress controller only', () => {
@@ -76,9 +84,13 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('NetworkPolicies of %s', (di
       'app.kubernetes.io/name': 'syncfleet',
       'app.kubernetes.io/component': 'webhooks',
     });
-    expect(rules.map((r: any) => r.from)).toEqual([
-      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
-    ]);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        { from: fromNamespace('ingress-nginx'), ports: [{ protocol: 'TCP', port: 'http' }] },
+        PROMETHEUS_ON_OPS,
+      ]),
+    );
+    expect(rules).toHaveLength(2);
   });
 
   it('lets pods out only to DNS, PostgreSQL, Redis and HTTPS (plus the simulator in the demo)', () => {
@@ -95,7 +107,14 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('NetworkPolicies of %s', (di
   if (dir.includes('demo'))
     it('lets only the worker and the console reach the simulator', () => {
       const simulator = pods.find((o) => o.metadata.name === 'graph-simulator')!;
-      const from = ingressRules(podLabels(simulator)).flatMap((r: any) => r.from);
+      // The metrics rule names the `ops` port, which the simulator does not declare: it admits nothing there.
+      const simPorts = simulator.spec.template.spec.containers.flatMap((c: any) =>
+        c.ports.map((p: any) => p.name),
+      );
+      expect(simPorts).not.toContain('ops');
+      const from = ingressRules(podLabels(simulator))
+        .filter((r: any) => r.ports?.[0]?.port !== 'ops')
+        .flatMap((r: any) => r.from);
       expect(from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/component']).sort()).toEqual([
         'console',
         'worker',

@@ -25,6 +25,9 @@ export function documentedVariables(): Set<string> {
 export const isKnownVariable = (name: string, documented: Set<string>): boolean =>
   documented.has(name) || name.startsWith('SIM_');
 
-/** The TypeScript entry file a role runs: the image's entrypoint is `node --import tsx`. */
+/**
+ * The entry file a role runs: the image's entrypoint is `node`, the image holds the compiled
+ * JavaScript in the repository's layout (scripts/build-production.cjs), so `x.js` is `x.ts` compiled.
+ */
 export const isEntryFile = (arg: string | undefined): arg is string =>
-  typeof arg === 'string' && /\.ts$/.test(arg) && !arg.startsWith('/') && exists(arg);
+  typeof arg === 'string' && /\.js$/.test(arg) && !arg.startsWith('/') && exists(arg.replace(/\.js$/, '.ts'));
