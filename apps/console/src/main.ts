@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'console', level: env.LOG_LEVEL, base: { host: env.HOST_ID } });
   await Promise.all([checkPostgres(env.DATABASE_URL), checkRedis(env.REDIS_URL)]);
   const prisma = createPrisma(env.DATABASE_URL, { maxConnections: 5 });
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createRedis(env.REDIS_URL, { cluster: env.REDIS_CLUSTER });
   const queues = createQueues(redis, env.QUEUE_PREFIX, tracing.bullmq);
   const secretBox = new SecretBox(env.SECRET_KEYS);
   // A wrong key is refused here, before a secret is sealed or opened with it.

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'scheduler', level: env.LOG_LEVEL, base: { host: env.HOST_ID } });
   await Promise.all([checkPostgres(env.DATABASE_URL), checkRedis(env.REDIS_URL)]);
   const prisma = createPrisma(env.DATABASE_URL, { maxConnections: 4 });
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createRedis(env.REDIS_URL, { cluster: env.REDIS_CLUSTER });
   const queues = createQueues(redis, env.QUEUE_PREFIX, tracing.bullmq);
   const registry = createRegistry({ role: 'scheduler' });
   registerFleetMetrics(registry, { prisma, queues, cadence: settingsFromEnv(env).cadence });

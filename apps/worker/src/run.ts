@@ -34,7 +34,7 @@ export async function runWorker(
   // The engine's own connection (connection slots, Retry-After gates). Auto-pipelining sends the
   // commands that concurrent cycles issue in the same tick in one write: socket writes are what
   // an idle cycle's Redis traffic costs (bench:scheduler:saturation).
-  const redis = createRedis(env.REDIS_URL, { enableAutoPipelining: true });
+  const redis = createRedis(env.REDIS_URL, { enableAutoPipelining: true, cluster: env.REDIS_CLUSTER });
   const secretBox = new SecretBox(env.SECRET_KEYS);
   // A wrong key is refused here, before any job could fail on it.
   await verifySecretKeys(prisma, secretBox, logger);

@@ -59,6 +59,7 @@ export function startWorkers(
     WorkerEnv,
     | 'WORKLOADS'
     | 'REDIS_URL'
+    | 'REDIS_CLUSTER'
     | 'QUEUE_PREFIX'
     | 'LOCK_DURATION_MS'
     | ConcurrencyVariable
@@ -97,7 +98,7 @@ export function startWorkers(
         // outcome says 'failure').
         removeOnComplete: { count: env.JOBS_KEEP_COMPLETED, age: env.JOBS_KEEP_AGE_SEC },
         removeOnFail: { count: env.JOBS_KEEP_FAILED, age: env.JOBS_KEEP_AGE_SEC },
-        connection: createRedis(env.REDIS_URL),
+        connection: createRedis(env.REDIS_URL, { cluster: env.REDIS_CLUSTER }),
         prefix: env.QUEUE_PREFIX,
         concurrency: env[concurrencyVariable(name)],
         lockDuration: env.LOCK_DURATION_MS,

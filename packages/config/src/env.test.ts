@@ -32,6 +32,15 @@ describe('parseEnv', () => {
     expect(message).toMatch(/WORKLOADS.*incoming-email, outgoing-email, act/);
   });
 
+  it('requires a hash-tagged QUEUE_PREFIX on a Redis Cluster', () => {
+    expect(() => parseSchedulerEnv({ REDIS_CLUSTER: 'true' })).toThrow(
+      /QUEUE_PREFIX: needs a hash tag on a Redis Cluster \(got "syncfleet"\)\. Example: \{syncfleet\}/,
+    );
+    const env = parseSchedulerEnv({ REDIS_CLUSTER: 'true', QUEUE_PREFIX: '{syncfleet}' });
+    expect([env.REDIS_CLUSTER, env.QUEUE_PREFIX]).toEqual([true, '{syncfleet}']);
+    expect(parseSchedulerEnv({}).REDIS_CLUSTER).toBe(false);
+  });
+
   it('never echoes the password of a rejected connection URL', () => {
     expect(() => parseSchedulerEnv({ DATABASE_URL: 'mysql://app:hunter2@db.internal/syncfleet' })).toThrow(
       /DATABASE_URL: .*got "mysql:\/\/\*\*\*@db\.internal\/syncfleet"/,

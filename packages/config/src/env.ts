@@ -44,6 +44,8 @@ export const baseEnvSchema = z.object({
     'postgresql://postgres@127.0.0.1:5432/syncfleet',
   ),
   REDIS_URL: urlWithProtocol('redis:', 'rediss:').default('redis://127.0.0.1:6379'),
+  /** REDIS_URL names one node of a Redis Cluster (QUEUE_PREFIX then needs a hash tag: `{syncfleet}`). */
+  REDIS_CLUSTER: bool.default(false),
   /**
    * BullMQ key prefix: several fleets (or test files) can share one Redis. A Redis Cluster needs a
    * hash tag, e.g. `{syncfleet}`, so every queue's keys and the limiter's are in one slot.

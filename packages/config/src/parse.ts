@@ -23,7 +23,10 @@ export function parseWith<S extends z.ZodType>(
   // Treat empty strings as unset, as shells and .env files commonly produce them.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
+  if (result.success) {
+    crossCheck(result.data as Record<string, unknown>);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? '(environment)');
     const received = cleaned[variable];
@@ -32,6 +35,17 @@ export function parseWith<S extends z.ZodType>(
     return `${variable}: ${issue.message} (${shown}).${hint}`;
   });
   throw new ConfigError(problems);
+}
+
+/** Rules that span variables. */
+function crossCheck(env: Record<string, unknown>): void {
+  // On a Redis Cluster, BullMQ's scripts and the limiter's touch several keys at once: they must
+  // hash to one slot, which a hash tag in the prefix guarantees (only the part in braces is hashed).
+  if (env.REDIS_CLUSTER === true && !/\{[^}]+\}/.test(String(env.QUEUE_PREFIX ?? ''))) {
+    throw new ConfigError([
+      `QUEUE_PREFIX: needs a hash tag on a Redis Cluster (got "${String(env.QUEUE_PREFIX)}"). Example: {syncfleet}`,
+    ]);
+  }
 }
 
 function redact(variable: string, value: string): string {

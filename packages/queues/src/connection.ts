@@ -1,12 +1,36 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { redactCredentials } from '@syncfleet/config';
+
+export interface RedisConnectionOptions extends RedisOptions {
+  /**
+   * REDIS_CLUSTER: `url` is one node of a Redis Cluster; the client discovers the others. The
+   * queue prefix must then carry a hash tag (`{syncfleet}`) so BullMQ's multi-key scripts and the
+   * limiter's find all their keys in one slot (README "Redis Cluster").
+   */
+  cluster?: boolean;
+}
 
 /**
  * A Redis connection for BullMQ: `maxRetriesPerRequest: null` as BullMQ requires for workers
- * (blocking commands must wait through reconnects rather than fail).
+ * (blocking commands must wait through reconnects rather than fail). With `cluster`, an ioredis
+ * Cluster client — typed as `Redis`: every command the fleet sends (BullMQ's, the limiter's
+ * scripts, GET/SET/EXISTS/PING) has the same signature on both.
  */
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+export function createRedis(url: string, { cluster, ...options }: RedisConnectionOptions = {}): Redis {
+  if (!cluster) return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  const node = new URL(url);
+  const { enableAutoPipelining, ...redisOptions } = options;
+  return new Cluster([{ host: node.hostname, port: Number(node.port || 6379) }], {
+    enableReadyCheck: true,
+    enableAutoPipelining,
+    redisOptions: {
+      maxRetriesPerRequest: null,
+      ...(node.username ? { username: decodeURIComponent(node.username) } : {}),
+      ...(node.password ? { password: decodeURIComponent(node.password) } : {}),
+      ...(node.protocol === 'rediss:' ? { tls: {} } : {}),
+      ...redisOptions,
+    },
+  }) as unknown as Redis;
 }
 
 /** Fails fast when Redis does not answer, naming the URL and how to start it. */

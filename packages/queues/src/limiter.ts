@@ -181,6 +181,8 @@ export class RedisSlotLimiter implements SlotLimiter {
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    // Aborted while the acquire script ran: an 'abort' listener added now would never fire.
+    if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',
