@@ -293,7 +293,7 @@ describe('observability of the running fleet', () => {
   });
 });
 
-/** Metric names in the Grafana dashboard's targets and the Prometheus alert rules' expressions. */
+/** Metric names in the Grafana dashboard's targets, the alert rules' and KEDA's queries. */
 function queriedMetrics(): Set<string> {
   const names = new Set<string>();
   const collect = (expr: string) => {
@@ -309,5 +309,12 @@ function queriedMetrics(): Set<string> {
     spec: { groups: { rules: { expr: string }[] }[] };
   };
   for (const group of rules.spec.groups) for (const rule of group.rules) collect(rule.expr);
+  // The query KEDA scales the workers on.
+  const scaled = parseYaml(
+    readFileSync(path.join(REPO_ROOT, 'k8s/base/worker-scaledobject.yaml'), 'utf8'),
+  ) as {
+    spec: { triggers: { metadata: { query: string } }[] };
+  };
+  for (const trigger of scaled.spec.triggers) collect(trigger.metadata.query);
   return names;
 }
