@@ -14,5 +14,5 @@ export {
   type WorkerMetrics,
 } from './metrics';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';
-export { startTracing, syncfleetTracer, TRACER_NAME, type Tracing, type TracingEnv } from './tracing';
+export { startTracing, type Tracing, type TracingEnv } from './tracing';
 export { onShutdown, runMain } from './lifecycle';

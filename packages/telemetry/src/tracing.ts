@@ -1,4 +1,4 @@
-import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -14,14 +14,6 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import { BullMQOtel } from 'bullmq-otel';
-
-/** The name every Syncfleet package asks the OpenTelemetry API for (`trace.getTracer`). */
-export const TRACER_NAME = 'syncfleet';
-
-/** The tracer the packages use: the API's global one, a no-op until `startTracing` installed the SDK. */
-export function syncfleetTracer(): Tracer {
-  return trace.getTracer(TRACER_NAME);
-}
 
 export interface Tracing {
   /** True when spans are exported (an OTLP endpoint is configured). */
@@ -47,6 +39,9 @@ export type TracingEnv = Partial<
 >;
 
 /**
+ * Packages get their tracer from the OpenTelemetry API (`trace.getTracer('syncfleet')`), which is a
+ * no-op until this installed the SDK — no telemetry package dependency needed below the apps.
+ *
  * Starts the OpenTelemetry SDK in an app's main, before anything else is created. It exports by
  * OTLP over HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `_TRACES_ENDPOINT`) is set and
  * `OTEL_SDK_DISABLED` is not `true`. Otherwise nothing is installed: the API's tracer stays the
