@@ -122,7 +122,7 @@ describe('docker-compose.yml: the fleet', () => {
     expect(worker.deploy?.replicas).toBeGreaterThanOrEqual(2);
   });
 
-  it('runs app containers read-only with a tmpfs /tmp (tsx cache)', () => {
+  it('runs app containers read-only with a tmpfs /tmp', () => {
     for (const [, s] of apps) {
       expect(s.read_only).toBe(true);
       expect(s.tmpfs).toContain('/tmp');
