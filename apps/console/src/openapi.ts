@@ -11,6 +11,7 @@ import {
   profileUpdateSchema,
 } from './schemas';
 import { emailCreateSchema } from './routes/emails';
+import { ACT_OPERATIONS } from './routes/act-schemas';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -182,6 +183,7 @@ export const OPERATIONS: Operation[] = [
       'Re-seal every profile secret under the newest SECRET_KEYS key (then older keys can be removed); idempotent',
     tag: 'secrets',
   },
+  ...ACT_OPERATIONS,
 ];
 
 /**
