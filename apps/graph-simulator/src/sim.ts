@@ -14,6 +14,7 @@ import { createDeltaEngine } from './graph/delta';
 import type { DeltaEngine } from './graph/delta';
 import { messageRoutes } from './graph/message-routes';
 import { createGraphPipeline } from './graph/pipeline';
+import { todoListExtensionRoutes } from './graph/todo-list-extensions';
 import { pimRoutes } from './graph/pim-routes';
 import { sendRoutes } from './graph/send-routes';
 import { subscriptionRoutes } from './graph/subscription-routes';
@@ -83,6 +84,7 @@ export function createSimCore(options: {
     ...messageRoutes(),
     ...sendRoutes(),
     ...pimRoutes(),
+    ...todoListExtensionRoutes(),
     ...subscriptionRoutes(),
   ]);
   const admin = createRouter(adminRoutes());
