@@ -11,7 +11,7 @@ import {
   profileUpdateSchema,
 } from './schemas';
 import { emailCreateSchema } from './routes/emails';
-import { ACT_OPERATIONS } from './routes/act-schemas';
+import { ACT_OPERATIONS, testAndEnableQuery } from './routes/act-schemas';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -123,8 +123,10 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/api/mailboxes/{id}/test-and-enable',
-    summary: 'Test & Enable (200 also when checks fail; see body)',
+    summary:
+      'Test & Enable (200 also when checks fail; see body); overwrite=true takes ACT from another deployment',
     tag: 'mailboxes',
+    query: testAndEnableQuery,
     errors: [404],
   },
   {

@@ -106,6 +106,9 @@ export const changesQuery = z.strictObject({
   kind: z.enum(['contact', 'task']).optional(),
 });
 
+/** Test & Enable: `overwrite=true` takes the mailbox's ACT from another deployment that owns it. */
+export const testAndEnableQuery = z.strictObject({ overwrite: z.enum(['true', 'false']).optional() });
+
 export const conflictsQuery = z.strictObject({
   mailboxId: z.uuid({ error: 'must be a UUID' }).optional(),
   recordId: z.uuid({ error: 'must be a UUID' }).optional(),
