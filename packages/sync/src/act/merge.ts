@@ -88,8 +88,8 @@ function decide(
 ): Pick<FieldConflict, 'winner' | 'rule'> {
   if (input.kind === 'task' && field === 'status' && (a === 'Completed') !== (e === 'Completed')) {
     // Both sides edited the status and exactly one completed it: reopening needs the newer edit.
-    const appAt = (input.appStatusChangedAt ?? input.appChangedAt).getTime();
-    const exAt = input.exchangeChangedAt.getTime();
+    const appAt = seconds(input.appStatusChangedAt ?? input.appChangedAt);
+    const exAt = seconds(input.exchangeChangedAt);
     const appReopens = e === 'Completed';
     const reopenerIsNewer = appReopens ? appAt > exAt : exAt > appAt;
     const completedSide = a === 'Completed' ? 'app' : 'exchange';
@@ -102,8 +102,10 @@ function decide(
     case 'ExchangeWins':
       return { winner: 'exchange', rule: 'ExchangeWins' };
     case 'LatestWins':
+      // Exchange reports lastModifiedDateTime to the second: compare whole seconds, a tie goes to
+      // the app (whose time is exact).
       return {
-        winner: input.exchangeChangedAt.getTime() > input.appChangedAt.getTime() ? 'exchange' : 'app',
+        winner: seconds(input.exchangeChangedAt) > seconds(input.appChangedAt) ? 'exchange' : 'app',
         rule: 'LatestWins',
       };
   }
@@ -113,3 +115,5 @@ function decide(
 export function changedFields(from: Fields, to: Fields, fields: Iterable<string>): string[] {
   return [...fields].filter((f) => !same(from[f] ?? null, to[f] ?? null));
 }
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);

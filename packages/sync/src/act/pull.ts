@@ -99,7 +99,8 @@ export async function applyPulledPage(
       }
     }
     if (!link) {
-      const created = await createFromExchange(tx, kind, mailbox, exchange, mailbox.id);
+      const owner = { ownerType: mailbox.ownerType, ownerId: mailbox.ownerId };
+      const created = await createFromExchange(tx, kind, owner, exchange, mailbox.id);
       await tx.actLink.create({
         data: {
           mailboxId: mailbox.id,
