@@ -266,4 +266,33 @@ describe('ACT cycle', () => {
     expect(await exchangeContacts(5)).toHaveLength(3);
     expect(ids).toHaveLength(3);
   });
+
+  it('Delete policy: a task deleted in Outlook is deleted in the app, and the feed says so', async () => {
+    await db.prisma.emailServerProfile.update({
+      where: { id: fx.profileId },
+      data: { actDeletePolicy: 'Delete' },
+    });
+    try {
+      const t = await createTask(db.prisma, owner(5), { subject: 'Delete me in Outlook' });
+      await actUntilIdle(res, mb(5).id);
+      const link = await db.prisma.actLink.findFirstOrThrow({ where: { recordId: t.id } });
+      await fx.sim.admin.deleteTask(mb(5).simId, 'defaultList', link.graphItemId!);
+      await actUntilIdle(res, mb(5).id);
+      expect((await db.prisma.task.findUniqueOrThrow({ where: { id: t.id } })).deletedAt).not.toBeNull();
+      expect(await db.prisma.actLink.findFirst({ where: { recordId: t.id } })).toBeNull();
+      const changes = await db.prisma.appChange.findMany({
+        where: { recordId: t.id },
+        orderBy: { seq: 'asc' },
+      });
+      expect(changes.map((c) => [c.operation, c.source])).toEqual([
+        ['create', 'app'],
+        ['delete', 'exchange'],
+      ]);
+    } finally {
+      await db.prisma.emailServerProfile.update({
+        where: { id: fx.profileId },
+        data: { actDeletePolicy: 'Unlink' },
+      });
+    }
+  });
 });
