@@ -1,3 +1,4 @@
+import type { Prisma } from '@syncfleet/db';
 import { defaultDirections, type Fields } from './fields';
 import { mergeFields, type MergeInput } from './merge';
 import { passesFilter } from './push';
@@ -123,7 +124,11 @@ describe('sync filter', () => {
   });
   const now = new Date('2030-02-01T00:00:00Z');
   const settings = (filter: Record<string, unknown>) =>
-    actSettingsOf({ actConflictPolicy: 'LatestWins', actDeletePolicy: 'Unlink', actSettings: { filter } });
+    actSettingsOf({
+      actConflictPolicy: 'LatestWins',
+      actDeletePolicy: 'Unlink',
+      actSettings: { filter } as unknown as Prisma.JsonObject,
+    });
 
   test('defaults: every contact, open tasks and tasks completed within 30 days', () => {
     const s = settings({});
