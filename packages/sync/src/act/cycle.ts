@@ -37,7 +37,12 @@ const preloadSql = (mailboxId: Prisma.Sql) => Prisma.sql`
   jsonb_build_object(
     'folders', (SELECT coalesce(jsonb_agg(to_jsonb(f)), '[]'::jsonb) FROM "MailboxFolderSync" f
                 WHERE f."mailboxId" = ${mailboxId} AND f."folderId" IN (${CONTACTS_FOLDER}, ${TASKS_FOLDER})),
-    'state', (SELECT to_jsonb(s) FROM "ActMailboxState" s WHERE s."mailboxId" = ${mailboxId}))`;
+    'state', (SELECT to_jsonb(s) FROM "ActMailboxState" s WHERE s."mailboxId" = ${mailboxId}),
+    'pending', (SELECT EXISTS (SELECT 1 FROM "Contact" c WHERE c."pushPending"
+                                 AND c."ownerType" = o."ownerType" AND c."ownerId" = o."ownerId")
+                    OR EXISTS (SELECT 1 FROM "Task" t WHERE t."pushPending"
+                                 AND t."ownerType" = o."ownerType" AND t."ownerId" = o."ownerId")
+                FROM "Mailbox" o WHERE o.id = ${mailboxId}))`;
 
 export function createActHandler(): WorkloadHandler & { workload: 'act' } {
   return { workload: 'act', preload: preloadSql, run: runActCycle };
@@ -46,14 +51,18 @@ export function createActHandler(): WorkloadHandler & { workload: 'act' } {
 interface Preloaded {
   folders: MailboxFolderSync[];
   state: ActMailboxState | null;
+  /** The owner has records marked for Exchange (the partial push indexes). */
+  pending: boolean;
 }
 
 function preloaded(ctx: CycleContext): Preloaded | null {
-  const p = ctx.preloaded as { folders?: unknown[]; state?: Record<string, unknown> | null } | undefined;
+  const p = ctx.preloaded as
+    { folders?: unknown[]; state?: Record<string, unknown> | null; pending?: boolean } | undefined;
   if (!p || !Array.isArray(p.folders)) return null;
   const s = p.state;
   const date = (v: unknown) => (typeof v === 'string' ? new Date(v.endsWith('Z') ? v : `${v}Z`) : null);
   return {
+    pending: p.pending === true,
     folders: p.folders.map(decodeFolder),
     state: s
       ? ({
@@ -78,7 +87,7 @@ export async function runActCycle(ctx: CycleContext): Promise<CycleResult> {
   const pre = preloaded(ctx);
   let state =
     pre?.state ?? (await ctx.prisma.actMailboxState.findUnique({ where: { mailboxId: ctx.mailbox.id } }));
-  const pending = await hasPending(ctx);
+  const pending = pre ? pre.pending : await hasPending(ctx);
   state = await checkOwnership(ctx, settings, user, state, pending);
   const listId = state.taskListId!;
   const collections: Collections = {
