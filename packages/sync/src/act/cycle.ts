@@ -42,7 +42,9 @@ const preloadSql = (mailboxId: Prisma.Sql) => Prisma.sql`
                                  AND c."ownerType" = o."ownerType" AND c."ownerId" = o."ownerId")
                     OR EXISTS (SELECT 1 FROM "Task" t WHERE t."pushPending"
                                  AND t."ownerType" = o."ownerType" AND t."ownerId" = o."ownerId")
-                FROM "Mailbox" o WHERE o.id = ${mailboxId}))`;
+                FROM "Mailbox" o WHERE o.id = ${mailboxId}),
+    'intents', EXISTS (SELECT 1 FROM "ActLink" l WHERE l."mailboxId" = ${mailboxId} AND l.kind = 'contact'
+                         AND l."graphItemId" IS NULL AND l."createIntentAt" IS NOT NULL))`;
 
 export function createActHandler(): WorkloadHandler & { workload: 'act' } {
   return { workload: 'act', preload: preloadSql, run: runActCycle };
@@ -53,6 +55,8 @@ interface Preloaded {
   state: ActMailboxState | null;
   /** The owner has records marked for Exchange (the partial push indexes). */
   pending: boolean;
+  /** Contacts whose create answer may have been lost (see resolveContactIntents). */
+  intents: boolean;
 }
 
 function preloaded(ctx: CycleContext): Preloaded | null {
@@ -63,6 +67,7 @@ function preloaded(ctx: CycleContext): Preloaded | null {
   const date = (v: unknown) => (typeof v === 'string' ? new Date(v.endsWith('Z') ? v : `${v}Z`) : null);
   return {
     pending: p.pending === true,
+    intents: p.intents === true,
     folders: p.folders.map(decodeFolder),
     state: s
       ? ({
@@ -97,7 +102,7 @@ export async function runActCycle(ctx: CycleContext): Promise<CycleResult> {
   const folders = await actFolders(ctx, pre?.folders ?? null);
   const pull = emptyPull();
   const tally: RoundTally = { entries: 0, positions: [] };
-  await resolveContactIntents(ctx, collections);
+  if (!pre || pre.intents) await resolveContactIntents(ctx, collections);
   const rounds: Array<[ActKind, MailboxFolderSync, string]> = [
     ['contact', folders.get(CONTACTS_FOLDER)!, `${collections.contacts}/delta?$select=${CONTACT_SELECT}`],
     ['task', folders.get(TASKS_FOLDER)!, `${collections.tasks}/delta?$expand=${taskMarkerExpand}`],
