@@ -61,7 +61,8 @@ interface Preloaded {
 
 function preloaded(ctx: CycleContext): Preloaded | null {
   const p = ctx.preloaded as
-    { folders?: unknown[]; state?: Record<string, unknown> | null; pending?: boolean } | undefined;
+    | { folders?: unknown[]; state?: Record<string, unknown> | null; pending?: boolean; intents?: boolean }
+    | undefined;
   if (!p || !Array.isArray(p.folders)) return null;
   const s = p.state;
   const date = (v: unknown) => (typeof v === 'string' ? new Date(v.endsWith('Z') ? v : `${v}Z`) : null);
