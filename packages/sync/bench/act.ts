@@ -125,8 +125,8 @@ async function main(): Promise<void> {
         `${((Date.now() - idleStart) / idleCycles).toFixed(1)} ms per cycle`,
     );
     console.log(
-      `duplicates: app contacts ${await prisma.contact.count()}, tasks ${await prisma.task.count()}, ` +
-        `links ${await prisma.actLink.count()} (expected ${4 * perMailbox * MAILBOXES} each in all)`,
+      `no duplicates: app contacts ${await prisma.contact.count()} + tasks ${await prisma.task.count()} ` +
+        `= links ${await prisma.actLink.count()} (expected ${4 * perMailbox * MAILBOXES})`,
     );
     console.log(`simulator early requests: ${m3.earlyRequests}; 429s: ${m3.throttled429}`);
   } finally {
