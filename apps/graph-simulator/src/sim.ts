@@ -15,6 +15,7 @@ import type { DeltaEngine } from './graph/delta';
 import { messageRoutes } from './graph/message-routes';
 import { createGraphPipeline } from './graph/pipeline';
 import { calendarRoutes } from './graph/calendar-routes';
+import { todoListExtensionRoutes } from './graph/todo-list-extensions';
 import { pimRoutes } from './graph/pim-routes';
 import { sendRoutes } from './graph/send-routes';
 import { subscriptionRoutes } from './graph/subscription-routes';
@@ -85,6 +86,7 @@ export function createSimCore(options: {
     ...sendRoutes(),
     ...calendarRoutes(),
     ...pimRoutes(),
+    ...todoListExtensionRoutes(),
     ...subscriptionRoutes(),
   ]);
   const admin = createRouter(adminRoutes());

@@ -77,6 +77,12 @@ export const REASONS = {
     scope: 'mailbox',
     summary: 'the address has no mailbox Graph can sync (inactive, on-premises, not a user, over quota)',
   },
+  OwnedElsewhere: {
+    kind: 'permanent',
+    scope: 'mailbox',
+    summary:
+      "another Syncfleet deployment owns this mailbox's appointments, contacts and tasks (its ownership marker is in the mailbox): ACT stays off here until Test & Enable is run with overwrite",
+  },
   ProfileAuth: {
     kind: 'permanent',
     scope: 'profile',

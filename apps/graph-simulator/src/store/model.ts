@@ -48,6 +48,8 @@ export interface Container {
   changeKey: string;
   createdDateTime: string;
   lastModifiedDateTime: string;
+  /** Open extensions on the container (todoTaskList), by extension name. */
+  extensions?: Record<string, Record<string, unknown>>;
 }
 
 export interface Item {

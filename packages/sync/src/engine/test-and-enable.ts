@@ -2,6 +2,8 @@ import { AlertSeverity, fromDbWorkload, SyncMethod, toDbWorkload } from '@syncfl
 import { SyncError, type Reason } from '@syncfleet/errors';
 import type { MailboxGraph } from '@syncfleet/graph';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
+import { claimOwnership, OwnedElsewhereError } from '../act/ownership';
+import { actSettingsOf } from '../act/settings';
 import { userPath } from '../probe/probe-handlers';
 import { notifyOwner, raiseAlert } from './alerts';
 import { classifyError } from './classify';
@@ -68,7 +70,12 @@ export class MailboxNotFoundError extends SyncError {
  * Graph has no mailbox for them), and the rights each configured workload needs; records statuses
  * and alerts; enables what passed.
  */
-export async function testAndEnable(res: EngineResources, mailboxId: string): Promise<TestAndEnableResult> {
+export async function testAndEnable(
+  res: EngineResources,
+  mailboxId: string,
+  /** `overwrite`: take the mailbox's ACT from another deployment that owns it (docs/act-sync.md#ownership). */
+  options: { overwrite?: boolean } = {},
+): Promise<TestAndEnableResult> {
   const mailbox = await res.prisma.mailbox.findUnique({
     where: { id: mailboxId },
     include: { profile: true, workloads: true },
@@ -171,6 +178,26 @@ export async function testAndEnable(res: EngineResources, mailboxId: string): Pr
         );
       }
       failure ??= fail(workload, e);
+    }
+  }
+  if (workloads.act === 'enabled') {
+    // One organization owns a mailbox's ACT: write our ownership marker, or refuse (ownership.ts).
+    try {
+      const claim = await claimOwnership(
+        res.prisma,
+        graph!,
+        {
+          id: mailbox.id,
+          userPath: userPath({ graphUserId, address: mailbox.address }),
+          taskListName: actSettingsOf(mailbox.profile).taskListName,
+        },
+        { overwrite: options.overwrite ?? false, now: res.clock() },
+      );
+      if (!claim.ok) throw new OwnedElsewhereError(mailbox.address, claim.owner);
+      checks.push({ name: 'act-ownership', ok: true });
+    } catch (error) {
+      workloads.act = 'failed';
+      failure ??= fail('act-ownership', classifyError(error));
     }
   }
   return record(res, mailbox, graphUserId, checks, workloads, failure);
