@@ -4,7 +4,6 @@ import type { SimRequest, SimResponse } from '../http/types';
 import type { Container } from '../store/model';
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
-import { dateOf } from './delta';
 import { expansionOf, extendedPropertyFilter } from './extensions';
 import { ifMatchFails, listItems, listPlain } from './listing';
 import { itemNotFound } from './message-routes';
