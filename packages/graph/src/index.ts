@@ -5,3 +5,4 @@ export { FleetTransport, type MailboxRoute, type TransportHooks } from './transp
 export { createDispatcher, fetchWith } from './tls';
 export * from './endpoints';
 export { routeTemplate } from './route-template';
+export { rolesOfToken } from './roles';

@@ -34,3 +34,4 @@ export {
   SecretKeyMismatchError,
   type RotationResult,
 } from './secrets/key-check';
+export * from './act';
