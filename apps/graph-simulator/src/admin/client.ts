@@ -145,4 +145,7 @@ export interface SimMetrics {
   missingAnchorByMailbox: Counts;
   notificationsDelivered: number;
   notificationsFailed: number;
+  notificationsProduced: number;
+  notificationsDropped: number;
+  missedEventsSent: number;
 }
