@@ -21,6 +21,7 @@ export { createProbeHandlers, userPath } from './probe/probe-handlers';
 export { createWorkloadHandlers, type HandlersConfig } from './handlers';
 export * from './outgoing-email';
 export { claimable } from './engine/claimable';
+export { requestCycles, type CycleRequest, type WakeDeps, type WakeResult } from './engine/wake';
 export {
   verifySecretKeys,
   rotateSecrets,

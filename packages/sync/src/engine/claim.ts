@@ -37,6 +37,7 @@ const decodeWorkload = rowDecoder<MailboxWorkload>()(
   'processingStartedAt',
   'processingLeaseUntil',
   'enqueuedAt',
+  'wakeRequestedAt',
   'updatedAt',
 );
 const decodeMailbox = rowDecoder<Mailbox>()('processEmailFrom', 'createdAt', 'updatedAt');

@@ -74,7 +74,10 @@ function finishStatement(host: string, cycles: FinishedCycle[]): Prisma.Sql {
         "lastDurationMs" = i."lastDurationMs", "averageDurationMs" = i."averageDurationMs",
         "cycleCount" = w."cycleCount" + 1, "updatedAt" = i."finishedAt",
         "status" = 'Success', "transientFailureCount" = 0, "lastSuccessAt" = i."finishedAt",
-        "nextDueAt" = i."nextDueAt", "postponedUntil" = NULL,
+        -- A request to run at once that arrived during this cycle (wake.ts) is served right after it.
+        "nextDueAt" = CASE WHEN w."wakeRequestedAt" >= w."processingStartedAt"
+                           THEN LEAST(i."nextDueAt", i."finishedAt") ELSE i."nextDueAt" END,
+        "postponedUntil" = NULL,
         "itemsProcessed" = i."itemsProcessed", "itemsFailed" = i."itemsFailed",
         "checkpoint" = CASE WHEN i."setCheckpoint" THEN i."checkpoint" ELSE w."checkpoint" END
       FROM input i
