@@ -2,6 +2,7 @@ import { parseSchedulerEnv } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
 import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
+import { startPush } from './push';
 import { startScheduler } from './scheduler';
 
 async function main(): Promise<void> {
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
     { tickMs: env.SCHEDULER_TICK_MS, retentionDays: env.SYNC_RUN_RETENTION_DAYS },
   );
   logger.info({ tickMs: env.SCHEDULER_TICK_MS }, 'scheduler started');
+  const push = await startPush(env, process.env, { prisma, redis, queues, logger });
   onShutdown(logger, 'scheduler', async () => {
+    await push.stop();
     await loop.stop();
     await closeQueues(queues);
     redis.disconnect();

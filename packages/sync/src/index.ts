@@ -28,3 +28,4 @@ export {
   SecretKeyMismatchError,
   type RotationResult,
 } from './secrets/key-check';
+export * from './push';
