@@ -7,7 +7,7 @@ import { int, urlWithProtocol } from './parse';
  */
 export const pushEnvSchema = z.object({
   /** Public https URL of the webhook receiver (apps/webhooks); Microsoft requires https. */
-  WEBHOOK_PUBLIC_URL: urlWithProtocol('https:').optional(),
+  WEBHOOK_PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), urlWithProtocol('https:').optional()),
   /**
    * Lifetime asked for each subscription. Outlook message/event/contact subscriptions live at most
    * 4,230 minutes ("subscription resource type", maximum length per resource type); a longer request
