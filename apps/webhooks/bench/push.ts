@@ -110,6 +110,8 @@ async function main(): Promise<void> {
       PUSH_MANAGER_TICK_MS: '200',
       PUSH_RECONCILE_SEC: '5',
       SCHEDULER_TICK_MS: '250',
+      // A request that fails on this loaded machine is retried in seconds, not after 5 minutes.
+      TRANSIENT_RETRY_DELAY_SEC: '1',
       NODE_ENV: 'production',
     };
     const receiver = spawnApp('webhooks', 'webhooks', {
@@ -177,6 +179,8 @@ async function main(): Promise<void> {
     );
     const runEnded = Date.now();
     const metrics = await admin.metrics();
+    const [errors] = await prisma.$queryRaw<{ failed: number }[]>`
+      SELECT count(*)::int AS failed FROM "SyncRun" WHERE "startedAt" >= ${new Date(runStarted)} AND outcome <> 'Success'`;
     const rows = await prisma.emailActivity.findMany({
       where: { internetMessageId: { in: ids } },
       select: { internetMessageId: true, createdAt: true },
@@ -211,7 +215,8 @@ async function main(): Promise<void> {
     );
     console.log(
       `   notifications: ${fmt(metrics.notificationsProduced)} produced, ${fmt(metrics.notificationsDelivered)} POSTs delivered, ` +
-        `${fmt(metrics.notificationsFailed)} given up; 429s ${fmt(metrics.throttled429)}; early requests ${fmt(metrics.earlyRequests)}`,
+        `${fmt(metrics.notificationsFailed)} given up; 429s ${fmt(metrics.throttled429)}; early requests ${fmt(metrics.earlyRequests)}; ` +
+        `failed cycles ${fmt(errors!.failed)}`,
     );
   } finally {
     await stopAll(processes, 5_000);

@@ -139,7 +139,7 @@ beforeAll(async () => {
     WEBHOOK_PORT: '0',
     WEBHOOK_TLS_CERT_FILE: path.join(dir, 'cert.pem'),
     WEBHOOK_TLS_KEY_FILE: path.join(dir, 'key.pem'),
-    WEBHOOK_BODY_LIMIT_BYTES: '65536',
+    WEBHOOK_BODY_LIMIT_BYTES: '262144', // well above a batch of 100 notifications (~70 KB)
   });
   processes.push(receiver);
   receiverUrl = (await receiver.waitForLine(/Webhook receiver: (https:\/\/\S+)/, 60_000))[1]!;
@@ -227,7 +227,7 @@ test('oversized body → 413; malformed body → 400; nothing queued', async () 
   const sub = await activeInbox(mb.id);
   const before = await wakeOf(mb.id);
   const big = JSON.stringify({
-    value: [{ subscriptionId: sub.graphSubscriptionId, clientState: 'x'.repeat(70_000) }],
+    value: [{ subscriptionId: sub.graphSubscriptionId, clientState: 'x'.repeat(300_000) }],
   });
   expect((await post('/notifications', big)).status).toBe(413);
   expect((await post('/notifications', JSON.stringify({ value: 'nope' }))).status).toBe(400);
@@ -291,4 +291,64 @@ test('lifecycle: missed → catch-up cycle; reauthorizationRequired → reauthor
   expect(recreated.lastLifecycleEvent).toBe('subscriptionRemoved');
   // The new subscription delivers again.
   await promoted(await arrive(2, 'after-recreate'));
+});
+
+test('a burst of 100 messages gives one or two cycles, never 100', async () => {
+  const mb = fx.mailboxes[1]!;
+  await activeInbox(mb.id);
+  // Every requested cycle (the catch-up after the subscription's creation…) is over and none is
+  // due: what runs next is the burst's.
+  await waitFor(
+    async () => {
+      const w = await db.prisma.mailboxWorkload.findUniqueOrThrow({
+        where: { mailboxId_workload: { mailboxId: mb.id, workload: 'IncomingEmail' } },
+      });
+      const served = !w.wakeRequestedAt || (w.lastSuccessAt !== null && w.lastSuccessAt >= w.wakeRequestedAt);
+      const notDue = w.nextDueAt.getTime() > Date.now() + 60_000;
+      return (w.processingState === 'Idle' && served && notDue) || undefined;
+    },
+    { timeoutMs: 15_000, description: 'the catch-up cycle done' },
+  );
+  const since = new Date();
+  await fx.sim.admin.inboundBulk(mb.simId, {
+    from: 'customer@fabrikam.test',
+    count: 100,
+    receivedFrom: new Date(Date.now() - 200_000).toISOString(),
+    internetMessageIdPrefix: 'burst',
+  });
+  const burst = () =>
+    db.prisma.emailActivity.count({ where: { internetMessageId: { startsWith: '<burst-' } } });
+  await waitFor(async () => (await burst()) === 100 || undefined, {
+    timeoutMs: 30_000,
+    description: 'the burst promoted',
+  });
+  const cycles = await db.prisma.syncRun.count({
+    where: { mailboxId: mb.id, workload: 'IncomingEmail', finishedAt: { gte: since } },
+  });
+  expect(cycles).toBeGreaterThanOrEqual(1);
+  expect(cycles).toBeLessThanOrEqual(2);
+});
+
+test('a notification arriving while a cycle runs is never lost: one more cycle follows', async () => {
+  const mb = fx.mailboxes[0]!;
+  await activeInbox(mb.id);
+  // Slow Graph for this mailbox, so a cycle is still running when the second message arrives.
+  const { id: fault } = await fx.sim.admin.addFault({ scope: { mailbox: mb.simId }, latencyMs: 1500 });
+  try {
+    const first = await arrive(0, 'mid-cycle-1');
+    await waitFor(
+      async () =>
+        (
+          await db.prisma.mailboxWorkload.findUniqueOrThrow({
+            where: { mailboxId_workload: { mailboxId: mb.id, workload: 'IncomingEmail' } },
+          })
+        ).processingState === 'Processing' || undefined,
+      { timeoutMs: 10_000, intervalMs: 50, description: 'a cycle running' },
+    );
+    const second = await arrive(0, 'mid-cycle-2');
+    await promoted(first);
+    await promoted(second);
+  } finally {
+    await fx.sim.admin.removeFault(fault);
+  }
 });
