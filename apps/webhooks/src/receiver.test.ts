@@ -352,3 +352,21 @@ test('a notification arriving while a cycle runs is never lost: one more cycle f
     await fx.sim.admin.removeFault(fault);
   }
 });
+
+test('a workload turned off: its subscription is deleted at Graph and in the fleet, polling as usual', async () => {
+  const mb = fx.mailboxes[2]!;
+  const sub = await activeInbox(mb.id);
+  await db.prisma.mailboxWorkload.update({
+    where: { mailboxId_workload: { mailboxId: mb.id, workload: 'IncomingEmail' } },
+    data: { enabled: false },
+  });
+  await waitFor(async () => ((await subscriptionsOf(mb.id)).length === 0 ? true : undefined), {
+    timeoutMs: 15_000,
+    description: 'the subscription row deleted',
+  });
+  expect((await fx.sim.admin.subscriptions()).some((s) => s.id === sub.graphSubscriptionId)).toBe(false);
+  const workload = await db.prisma.mailboxWorkload.findUniqueOrThrow({
+    where: { mailboxId_workload: { mailboxId: mb.id, workload: 'IncomingEmail' } },
+  });
+  expect(workload.pushHealthyUntil).toBeNull();
+});

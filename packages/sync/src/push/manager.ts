@@ -288,7 +288,8 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
     const result: PassResult = { created: 0, renewed: 0, reauthorized: 0, deleted: 0, failed: 0 };
     if (now.getTime() - lastReconcile >= deps.settings.reconcileMs) {
       lastReconcile = now.getTime();
-      await insertMissing();
+      // A full batch means more are missing (a rollout): reconcile again on the next pass.
+      if ((await insertMissing()) >= deps.settings.batch) lastReconcile = 0;
       result.deleted = await deleteUnwanted();
     }
     const ids = await claimDue(now);
