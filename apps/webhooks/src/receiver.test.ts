@@ -323,7 +323,13 @@ test('a burst of 100 messages gives one or two cycles, never 100', async () => {
     description: 'the burst promoted',
   });
   const cycles = await db.prisma.syncRun.count({
-    where: { mailboxId: mb.id, workload: 'IncomingEmail', finishedAt: { gte: since } },
+    // Cycles that handled the burst (a renewal gone late under load may add an empty catch-up one).
+    where: {
+      mailboxId: mb.id,
+      workload: 'IncomingEmail',
+      finishedAt: { gte: since },
+      itemsProcessed: { gt: 0 },
+    },
   });
   expect(cycles).toBeGreaterThanOrEqual(1);
   expect(cycles).toBeLessThanOrEqual(2);
@@ -353,6 +359,34 @@ test('a notification arriving while a cycle runs is never lost: one more cycle f
   }
 });
 
+test('a tracked folder gets its own subscription; untracked, it is deleted', async () => {
+  const mb = fx.mailboxes[0]!;
+  await activeInbox(mb.id);
+  await db.prisma.mailboxFolderSync.upsert({
+    where: { mailboxId_folderId: { mailboxId: mb.id, folderId: 'archive' } },
+    create: { mailboxId: mb.id, folderId: 'archive', tracked: true },
+    update: { tracked: true },
+  });
+  const archive = await waitFor(
+    async () => {
+      const sub = (await subscriptionsOf(mb.id)).find((s) =>
+        s.resource.endsWith("mailFolders('archive')/messages"),
+      );
+      return sub?.state === 'Active' ? sub : undefined;
+    },
+    { timeoutMs: 15_000, description: 'the tracked folder subscribed' },
+  );
+  expect((await fx.sim.admin.subscriptions()).some((s) => s.id === archive.graphSubscriptionId)).toBe(true);
+  await db.prisma.mailboxFolderSync.update({
+    where: { mailboxId_folderId: { mailboxId: mb.id, folderId: 'archive' } },
+    data: { tracked: false },
+  });
+  await waitFor(
+    async () => ((await subscriptionsOf(mb.id)).some((s) => s.id === archive.id) ? undefined : true),
+    { timeoutMs: 15_000, description: 'the untracked folder unsubscribed' },
+  );
+});
+
 test('a workload turned off: its subscription is deleted at Graph and in the fleet, polling as usual', async () => {
   const mb = fx.mailboxes[2]!;
   const sub = await activeInbox(mb.id);
@@ -360,13 +394,15 @@ test('a workload turned off: its subscription is deleted at Graph and in the fle
     where: { mailboxId_workload: { mailboxId: mb.id, workload: 'IncomingEmail' } },
     data: { enabled: false },
   });
-  await waitFor(async () => ((await subscriptionsOf(mb.id)).length === 0 ? true : undefined), {
-    timeoutMs: 15_000,
-    description: 'the subscription row deleted',
-  });
+  const healthOf = async () =>
+    (
+      await db.prisma.mailboxWorkload.findUniqueOrThrow({
+        where: { mailboxId_workload: { mailboxId: mb.id, workload: 'IncomingEmail' } },
+      })
+    ).pushHealthyUntil;
+  await waitFor(
+    async () => ((await subscriptionsOf(mb.id)).length === 0 && (await healthOf()) === null) || undefined,
+    { timeoutMs: 15_000, description: 'the subscription row deleted, the workload no longer healthy' },
+  );
   expect((await fx.sim.admin.subscriptions()).some((s) => s.id === sub.graphSubscriptionId)).toBe(false);
-  const workload = await db.prisma.mailboxWorkload.findUniqueOrThrow({
-    where: { mailboxId_workload: { mailboxId: mb.id, workload: 'IncomingEmail' } },
-  });
-  expect(workload.pushHealthyUntil).toBeNull();
 });
