@@ -138,10 +138,23 @@ async function main(): Promise<void> {
     const setupSec = (Date.now() - setupStarted) / 1000;
     console.log(`   subscribed and synced once in ${fmt(setupSec, 1)} s (${fmt(N / setupSec)} mailboxes/s)`);
 
-    // Steady state: each mailbox's safety poll falls somewhere in the coming hour.
-    await prisma.$executeRaw(Prisma.sql`
-      UPDATE "MailboxWorkload" SET "nextDueAt" = now() + random() * ${SAFETY_POLL_SEC}::float * interval '1 second'
-      WHERE workload = 'incoming-email'`);
+    // Steady state: each mailbox's safety poll falls somewhere in the coming hour. Rows are locked
+    // in key order, a slice at a time, beside the running fleet (a deadlock is retried).
+    for (let offset = 0; offset < N; offset += 1000) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await prisma.$executeRaw(Prisma.sql`
+            UPDATE "MailboxWorkload" w
+            SET "nextDueAt" = now() + random() * ${SAFETY_POLL_SEC}::float * interval '1 second'
+            FROM (SELECT "mailboxId" FROM "MailboxWorkload" WHERE workload = 'incoming-email'
+                  ORDER BY "mailboxId" OFFSET ${offset} LIMIT 1000) s
+            WHERE w."mailboxId" = s."mailboxId" AND w.workload = 'incoming-email'`);
+          break;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+        }
+      }
+    }
     await sleep(2_000);
     await admin.reset();
     const runStarted = Date.now();
