@@ -4,12 +4,15 @@ import { mountBullBoard } from './bull-board';
 import { errorBody, installErrorHandling, notFound } from './errors';
 import { assertDocumented, buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
+import { changeRoutes } from './routes/changes';
+import { contactRoutes } from './routes/contacts';
 import { emailRoutes } from './routes/emails';
 import { mailboxActionRoutes } from './routes/mailbox-actions';
 import { mailboxRoutes } from './routes/mailboxes';
 import { healthRoutes, monitoringRoutes } from './routes/monitoring';
 import { profileRoutes } from './routes/profiles';
 import { secretRoutes } from './routes/secrets';
+import { taskRoutes } from './routes/tasks';
 import { registerSecurityHeaders, sameOriginJsonOnly } from './security';
 import type { ConsoleDeps, ConsoleSecurity, RouteDeps } from './types';
 import { UploadBudget } from './upload-budget';
@@ -68,6 +71,9 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     monitoringRoutes(api, routeDeps);
     emailRoutes(api, routeDeps);
     secretRoutes(api, routeDeps);
+    contactRoutes(api, routeDeps);
+    taskRoutes(api, routeDeps);
+    changeRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);

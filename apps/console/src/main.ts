@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     secretBox,
     logger,
     adminToken: env.ADMIN_TOKEN,
-    testAndEnable: (mailboxId) => testAndEnable(engine, mailboxId),
+    testAndEnable: (mailboxId, options) => testAndEnable(engine, mailboxId, options),
     graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
     security: {
       authFailureLimit: { max: env.CONSOLE_AUTH_MAX_FAILURES, windowMs: 60_000 },

@@ -11,6 +11,7 @@ import {
   profileUpdateSchema,
 } from './schemas';
 import { emailCreateSchema } from './routes/emails';
+import { ACT_OPERATIONS, testAndEnableQuery } from './routes/act-schemas';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -122,8 +123,10 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/api/mailboxes/{id}/test-and-enable',
-    summary: 'Test & Enable (200 also when checks fail; see body)',
+    summary:
+      'Test & Enable (200 also when checks fail; see body); overwrite=true takes ACT from another deployment',
     tag: 'mailboxes',
+    query: testAndEnableQuery,
     errors: [404],
   },
   {
@@ -182,6 +185,7 @@ export const OPERATIONS: Operation[] = [
       'Re-seal every profile secret under the newest SECRET_KEYS key (then older keys can be removed); idempotent',
     tag: 'secrets',
   },
+  ...ACT_OPERATIONS,
 ];
 
 /**

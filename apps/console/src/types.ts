@@ -23,7 +23,7 @@ export interface ConsoleDeps {
   logger: Logger;
   /** Compared in constant time with the bearer token (or the Basic password) of every admin request. */
   adminToken: string;
-  testAndEnable: (mailboxId: string) => Promise<TestAndEnableResult>;
+  testAndEnable: (mailboxId: string, options?: { overwrite?: boolean }) => Promise<TestAndEnableResult>;
   /** GRAPH_ALLOWED_HOSTS: hosts a profile's URLs may use besides Microsoft's endpoints. */
   graphAllowedHosts?: readonly string[];
   clock?: () => Date;

@@ -29,3 +29,4 @@ export {
   type RotationResult,
 } from './secrets/key-check';
 export * from './push';
+export * from './act';
