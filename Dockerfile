@@ -21,6 +21,7 @@ COPY package.json package-lock.json .npmrc ./
 COPY apps/console/package.json apps/console/
 COPY apps/graph-simulator/package.json apps/graph-simulator/
 COPY apps/scheduler/package.json apps/scheduler/
+COPY apps/webhooks/package.json apps/webhooks/
 COPY apps/worker/package.json apps/worker/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/

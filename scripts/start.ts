@@ -1,8 +1,11 @@
 // `npm start`: the main job. Checks Redis and PostgreSQL (failing fast with what to do), migrates,
 // starts the Graph simulator with the demo tenant (unless SYNCFLEET_GRAPH=microsoft), enables the
-// demo mailboxes, then runs the fleet: a scheduler, two workers and the console. Ctrl-C stops all.
+// demo mailboxes, then runs the fleet: the webhook receiver (push), a scheduler, two workers and the
+// console. Ctrl-C stops all.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseBaseEnv, SecretBox } from '@syncfleet/config';
+import { issueServerCertificate } from '@syncfleet/graph-simulator';
 import { checkPostgres, createPrisma, migrate } from '@syncfleet/db';
 import { checkRedis, createRedis } from '@syncfleet/queues';
 import { createEngineResources, settingsFromEnv, verifySecretKeys } from '@syncfleet/sync';
@@ -67,7 +70,26 @@ async function main(): Promise<void> {
         .filter(Boolean)
         .join(',');
       await enableDemo(env.DATABASE_URL, env.REDIS_URL, env.QUEUE_PREFIX, secrets, ready);
+      // Push end to end: the receiver gets a certificate from the simulator's CA, which the
+      // simulator trusts when it delivers notifications (configuration, not a switched-off check).
+      const tlsDir = path.join(dataDir, 'webhooks');
+      mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
+      const cert = issueServerCertificate(path.join(dataDir, 'graph-simulator'), ['127.0.0.1', 'localhost']);
+      writeFileSync(path.join(tlsDir, 'cert.pem'), cert.certPem);
+      writeFileSync(path.join(tlsDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
+      Object.assign(childEnv, {
+        WEBHOOK_TLS_CERT_FILE: path.join(tlsDir, 'cert.pem'),
+        WEBHOOK_TLS_KEY_FILE: path.join(tlsDir, 'key.pem'),
+      });
     }
+    // The webhook receiver (push); without WEBHOOK_PUBLIC_URL the scheduler says the fleet polls.
+    const receiver = startChild('webhooks', 'apps/webhooks/src/main.ts', {
+      ...childEnv,
+      HOST_ID: 'webhooks-1',
+    });
+    children.push(receiver);
+    const [, receiverUrl] = await receiver.waitForLine(/^Webhook receiver: (\S+)/, 30_000);
+    if (useSimulator) childEnv.WEBHOOK_PUBLIC_URL ??= receiverUrl;
     children.push(
       startChild('scheduler', 'apps/scheduler/src/main.ts', { ...childEnv, HOST_ID: 'scheduler-1' }),
     );
@@ -95,6 +117,7 @@ async function main(): Promise<void> {
         'Syncfleet is running' + (useSimulator ? ' against the Graph simulator (demo tenant).' : '.'),
         `  Console API : ${consoleUrl}/api   (OpenAPI: ${consoleUrl}/api/openapi.json)`,
         `  Bull Board  : ${consoleUrl}/queues   (user: any, password: the admin token)`,
+        `  Push        : ${childEnv.WEBHOOK_PUBLIC_URL ? `change notifications to ${childEnv.WEBHOOK_PUBLIC_URL}` : 'off (WEBHOOK_PUBLIC_URL not set): polling'}`,
         `  Admin token : ${secrets.ADMIN_TOKEN}   (development token, kept in ${path.join(dataDir, 'dev-secrets.json')})`,
         `  CLI         : SYNCFLEET_CONSOLE_URL=${consoleUrl} SYNCFLEET_ADMIN_TOKEN=<token> npm run syncfleet -- mailboxes list`,
         'Press Ctrl-C to stop.',

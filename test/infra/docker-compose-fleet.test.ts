@@ -38,7 +38,7 @@ function durationMs(value: string): number {
 describe('docker-compose.yml: the fleet', () => {
   it('has every role as an app service', () => {
     expect(apps.map(([name]) => name).sort()).toEqual(
-      ['console', 'migrate', 'scheduler', 'simulator', 'simulator-pki', 'worker'].sort(),
+      ['console', 'migrate', 'scheduler', 'simulator', 'simulator-pki', 'webhooks', 'worker'].sort(),
     );
   });
 

@@ -53,10 +53,11 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('kubectl kustomize %s', (dir
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('has the roles: scheduler, worker, console (+ Service), the migration Job, worker PDB and autoscaler', () => {
-    for (const name of ['syncfleet-scheduler', 'syncfleet-worker', 'syncfleet-console'])
+  it('has the roles: scheduler, worker, console and webhook receiver (+ Services), the migration Job, worker PDB and autoscaler', () => {
+    for (const name of ['syncfleet-scheduler', 'syncfleet-worker', 'syncfleet-console', 'syncfleet-webhooks'])
       expect(find('Deployment', name)).toBeDefined();
     expect(find('Service', 'syncfleet-console')).toBeDefined();
+    expect(find('Service', 'syncfleet-webhooks')).toBeDefined();
     const job = find('Job', 'syncfleet-migrate')!;
     expect(containersOf(job).map((c) => c.args)).toEqual([['packages/db/src/cli/migrate.js']]);
     expect(find('PodDisruptionBudget', 'syncfleet-worker')).toBeDefined();
@@ -135,6 +136,14 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('kubectl kustomize %s', (dir
     expect(c.ports[0].containerPort).toBe(Number(configMap.data?.CONSOLE_PORT));
   });
 
+  it('probes the webhook receiver: liveness /healthz on its declared port, which the config sets', () => {
+    const c = podSpec(find('Deployment', 'syncfleet-webhooks')!).containers[0];
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.ports.map((p: any) => p.name)).toContain(c.livenessProbe.httpGet.port);
+    expect(configMap.data?.WEBHOOK_HOST).toBe('0.0.0.0');
+    expect(c.ports[0].containerPort).toBe(Number(configMap.data?.WEBHOOK_PORT));
+  });
+
   it('gives workers more time than SHUTDOWN_GRACE_MS to drain, and leaves replicas to the autoscaler', () => {
     const worker = find('Deployment', 'syncfleet-worker')!;
     const graceMs = Number(configMap.data?.SHUTDOWN_GRACE_MS);
@@ -176,7 +185,8 @@ describeK8s.each(['k8s/base', 'k8s/overlays/demo'])('kubectl kustomize %s', (dir
         .containers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef)
         .map((e: any) => e.name)
         .sort();
-    expect(secretsOf('syncfleet-scheduler')).toEqual(['DATABASE_URL', 'REDIS_URL']);
+    expect(secretsOf('syncfleet-scheduler')).toEqual(['DATABASE_URL', 'REDIS_URL', 'SECRET_KEYS']);
+    expect(secretsOf('syncfleet-webhooks')).toEqual(['DATABASE_URL', 'REDIS_URL', 'SECRET_KEYS']);
     expect(secretsOf('syncfleet-worker')).toEqual(['DATABASE_URL', 'REDIS_URL', 'SECRET_KEYS']);
     expect(secretsOf('syncfleet-console')).toEqual([
       'ADMIN_TOKEN',

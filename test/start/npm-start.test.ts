@@ -22,6 +22,7 @@ describe('npm start', () => {
         SIM_PORT: '0',
         SIM_TRAFFIC_RATE: '5',
         CONSOLE_PORT: '0',
+        WEBHOOK_PORT: '0',
         INCOMING_INTERVAL_SEC: '1',
         SCHEDULER_TICK_MS: '300',
         LOG_LEVEL: 'warn',
@@ -67,6 +68,16 @@ describe('npm start', () => {
           ).length === 25,
         { timeoutMs: 60_000, intervalMs: 250, description: 'all 25 demo mailboxes cycled' },
       );
+      // Push end to end: every demo Inbox subscribed through the receiver (validated over TLS the
+      // simulator verifies against its own CA).
+      expect(output).toMatch(/Push {8}: change notifications to https:\/\/127\.0\.0\.1:\d+/);
+      await waitFor(
+        async () =>
+          (await prisma.mailboxSubscription.count({
+            where: { state: 'Active', workload: 'IncomingEmail' },
+          })) === 25,
+        { timeoutMs: 60_000, intervalMs: 250, description: 'all 25 demo Inboxes subscribed' },
+      );
       const hosts = await prisma.syncRun.findMany({ distinct: ['host'], select: { host: true } });
       expect(hosts.map((h) => h.host).sort()).toEqual(['worker-1', 'worker-2']);
     } finally {
@@ -78,5 +89,5 @@ describe('npm start', () => {
       expect(code).toBe(0);
       expect(output).toMatch(/Stopping Syncfleet/);
     }
-  });
+  }, 120_000);
 });

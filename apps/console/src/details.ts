@@ -1,4 +1,4 @@
-import type { Db } from '@syncfleet/db';
+import { fromDbWorkload, type Db } from '@syncfleet/db';
 import { notFound } from './errors';
 import { alertView, mailboxView, runView } from './serialize';
 
@@ -16,6 +16,7 @@ export async function loadMailboxDetails(prisma: Db, id: string, now: Date) {
       profile: { select: { id: true, name: true, tenantId: true, maxConcurrentConnections: true } },
       alerts: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: RECENT_LIMIT },
       runs: { orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: RECENT_LIMIT },
+      subscriptions: { orderBy: [{ workload: 'asc' }, { resource: 'asc' }] },
     },
   });
   if (!mailbox) throw notFound('Mailbox', id);
@@ -25,6 +26,24 @@ export async function loadMailboxDetails(prisma: Db, id: string, now: Date) {
     mailbox: view,
     profile: mailbox.profile,
     workloads,
+    changeNotifications: {
+      /** Per workload: while its subscriptions are healthy, when the first expires (polling is the safety net). */
+      healthyUntil: Object.fromEntries(
+        mailbox.workloads.map((w) => [fromDbWorkload(w.workload), w.pushHealthyUntil?.toISOString() ?? null]),
+      ),
+      subscriptions: mailbox.subscriptions.map((s) => ({
+        workload: fromDbWorkload(s.workload),
+        resource: s.resource,
+        state: s.state,
+        expiresAt: s.expiresAt?.toISOString() ?? null,
+        lastNotificationAt: s.lastNotificationAt?.toISOString() ?? null,
+        notificationCount: s.notificationCount,
+        lastLifecycleEvent: s.lastLifecycleEvent,
+        lastLifecycleAt: s.lastLifecycleAt?.toISOString() ?? null,
+        failureCount: s.failureCount,
+        lastError: s.lastErrorCode ? { code: s.lastErrorCode, message: s.lastErrorMessage } : null,
+      })),
+    },
     recentAlerts: mailbox.alerts.map(alertView),
     recentRuns: mailbox.runs.map(runView),
   };
@@ -87,6 +106,18 @@ export function renderDetailsText(details: MailboxDetails): string {
       ]),
     );
   }
+  const push = details.changeNotifications;
+  lines.push('Change notifications (push)', '---------------------------');
+  for (const [workload, until] of Object.entries(push.healthyUntil))
+    lines.push(`${workload.padEnd(14)}  ${until ? `healthy until ${until}` : 'polled at its cadence'}`);
+  if (!push.subscriptions.length) lines.push('(no subscriptions)');
+  for (const s of push.subscriptions)
+    lines.push(
+      `${s.workload.padEnd(14)}  ${s.state.padEnd(23)}  ${s.resource}  expires ${show(s.expiresAt)}  ` +
+        `notifications ${s.notificationCount} (last ${show(s.lastNotificationAt)})  ` +
+        `lifecycle ${show(s.lastLifecycleEvent)}${s.lastError ? `  error ${s.lastError.code}` : ''}`,
+    );
+  lines.push('');
   lines.push(`Recent alerts (last ${RECENT_LIMIT})`, '-----------------------');
   if (!details.recentAlerts.length) lines.push('(none)');
   for (const a of details.recentAlerts)

@@ -49,6 +49,24 @@ export interface SimConfig {
   notificationRetryBaseMs: number;
   notificationGiveUpMs: number;
   allowHttpNotificationUrls: boolean;
+  /**
+   * Notifications for one notification URL produced within this window go out in one POST's
+   * `value[]` ("When many changes occur, Microsoft Graph may send multiple notifications ... in the
+   * same POST request", change-notifications-delivery-webhooks), at most `notificationBatchMax`.
+   */
+  notificationBatchWindowMs: number;
+  notificationBatchMax: number;
+  /** Fault: this share (0..1) of change notifications is dropped; each drop brings a `missed` event. */
+  notificationDropRate: number;
+  /** `missed` lifecycle events for one subscription are coalesced over this window. */
+  missedNotificationDelayMs: number;
+  /**
+   * After a `reauthorizationRequired` challenge, notifications keep flowing this long, then pause
+   * until `/reauthorize` or a renewal (change-notifications-lifecycle-events).
+   */
+  reauthorizationGraceMs: number;
+  /** "A maximum limit of 1000 active subscriptions for Outlook resources per mailbox for all applications". */
+  maxSubscriptionsPerMailbox: number;
   /** Extra CA certificates (PEM) trusted when delivering notifications, besides the simulator CA. */
   notificationCaPem?: string;
 }
@@ -77,6 +95,12 @@ export const DEFAULT_CONFIG: SimConfig = {
   notificationRetryBaseMs: 1_000,
   notificationGiveUpMs: 4 * 60 * 60 * 1000,
   allowHttpNotificationUrls: false,
+  notificationBatchWindowMs: 50,
+  notificationBatchMax: 100,
+  notificationDropRate: 0,
+  missedNotificationDelayMs: 1_000,
+  reauthorizationGraceMs: 10 * 60_000,
+  maxSubscriptionsPerMailbox: 1_000,
 };
 
 /** Fields `PATCH /_sim/config` may change at run time. */
@@ -102,4 +126,10 @@ export const PATCHABLE_NUMBERS = [
   'notificationTimeoutMs',
   'notificationRetryBaseMs',
   'notificationGiveUpMs',
+  'notificationBatchWindowMs',
+  'notificationBatchMax',
+  'notificationDropRate',
+  'missedNotificationDelayMs',
+  'reauthorizationGraceMs',
+  'maxSubscriptionsPerMailbox',
 ] as const;

@@ -20,6 +20,10 @@ export interface Metrics {
   missingAnchorByMailbox: Counter;
   notificationsDelivered: number;
   notificationsFailed: number;
+  /** Change notifications dropped (the drop fault, a paused subscription) and `missed` events sent. */
+  notificationsProduced: number;
+  notificationsDropped: number;
+  missedEventsSent: number;
 }
 
 export function createMetrics(): Metrics {
@@ -41,6 +45,9 @@ export function createMetrics(): Metrics {
     missingAnchorByMailbox: new Map(),
     notificationsDelivered: 0,
     notificationsFailed: 0,
+    notificationsProduced: 0,
+    notificationsDropped: 0,
+    missedEventsSent: 0,
   };
 }
 
@@ -108,5 +115,8 @@ export function metricsPrometheus(metrics: Metrics): string {
   vector('graphsim_missing_anchor_by_mailbox', 'mailbox', metrics.missingAnchorByMailbox);
   scalar('graphsim_notifications_delivered_total', metrics.notificationsDelivered);
   scalar('graphsim_notifications_failed_total', metrics.notificationsFailed);
+  scalar('graphsim_notifications_produced_total', metrics.notificationsProduced);
+  scalar('graphsim_notifications_dropped_total', metrics.notificationsDropped);
+  scalar('graphsim_missed_events_sent_total', metrics.missedEventsSent);
   return lines.join('\n') + '\n';
 }

@@ -14,6 +14,7 @@ import {
   type OpsServer,
 } from '@syncfleet/telemetry';
 import { registerFleetMetrics } from './fleet-metrics';
+import { startPush } from './push';
 import { startScheduler } from './scheduler';
 
 async function main(): Promise<void> {
@@ -59,7 +60,9 @@ async function main(): Promise<void> {
           },
         });
   logger.info({ tickMs: env.SCHEDULER_TICK_MS }, 'scheduler started');
+  const push = await startPush(env, process.env, { prisma, redis, queues, logger });
   onShutdown(logger, 'scheduler', async () => {
+    await push.stop();
     await loop.stop();
     await ops?.close();
     await closeQueues(queues);

@@ -111,6 +111,8 @@ export const schedulingEnvSchema = z.object({
    */
   LOCK_DURATION_MS: int(1000).default(60_000),
   SYNC_RUN_RETENTION_DAYS: int(1).default(30),
+  /** Poll interval while a workload's change-notification subscriptions are healthy (push). */
+  PUSH_SAFETY_POLL_SEC: int(1).default(3600),
 });
 
 export const workerEnvSchema = z.object({

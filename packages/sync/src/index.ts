@@ -34,4 +34,5 @@ export {
   SecretKeyMismatchError,
   type RotationResult,
 } from './secrets/key-check';
+export * from './push';
 export * from './act';

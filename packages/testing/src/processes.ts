@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 /** The repository root: entry files are given relative to it, and processes run in it. */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
-export type AppName = 'worker' | 'scheduler' | 'console' | 'graph-simulator';
+export type AppName = 'worker' | 'scheduler' | 'console' | 'graph-simulator' | 'webhooks';
 
 export interface FleetProcess {
   name: string;

@@ -17,8 +17,9 @@ beforeAll(async () => {
   // Enabled as after a successful Test & Enable.
   await h.db.prisma.mailboxWorkload.update({
     where: { mailboxId_workload: { mailboxId, workload: 'OutgoingEmail' } },
-    data: { enabled: true },
+    data: { enabled: true, nextDueAt: new Date(Date.now() + 3_600_000) },
   });
+  await h.db.prisma.mailbox.update({ where: { id: mailboxId }, data: { approvalState: 'Approved' } });
   const other = await call(
     h.app,
     'POST',
@@ -40,6 +41,23 @@ const body = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('POST /api/emails', () => {
+  test("queues the mailbox's outgoing cycle at once, one job for a burst", async () => {
+    const jobsOfMailbox = async () =>
+      (await h.queues['outgoing-email'].getJobs(['waiting', 'delayed', 'active', 'prioritized'])).filter(
+        (j) => j.data.mailboxId === mailboxId,
+      );
+    expect(await jobsOfMailbox()).toHaveLength(0);
+    for (let i = 0; i < 5; i++) {
+      expect((await call(h.app, 'POST', '/api/emails', body({ subject: `burst ${i}` }))).status).toBe(201);
+    }
+    expect(await jobsOfMailbox()).toHaveLength(1);
+    const workload = await h.db.prisma.mailboxWorkload.findUniqueOrThrow({
+      where: { mailboxId_workload: { mailboxId, workload: 'OutgoingEmail' } },
+    });
+    expect(workload.nextDueAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(workload.wakeRequestedAt).not.toBeNull();
+  });
+
   test('creates a PendingSend email owned by the mailbox; GET returns it', async () => {
     const created = await call(
       h.app,

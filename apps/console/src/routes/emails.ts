@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { EmailActivity, EmailParty } from '@syncfleet/db';
-import { createOutgoingEmail, MAX_INLINE_ATTACHMENT_BYTES, OutgoingEmailInputError } from '@syncfleet/sync';
+import { sqlClientOf } from '@syncfleet/db';
+import {
+  createOutgoingEmail,
+  MAX_INLINE_ATTACHMENT_BYTES,
+  OutgoingEmailInputError,
+  requestCycles,
+} from '@syncfleet/sync';
 import { notFound, parse, validationError } from '../errors';
 import { uuidParam } from '../schemas';
 import type { RouteDeps } from '../types';
@@ -111,6 +117,13 @@ export function emailRoutes(app: FastifyInstance, deps: RouteDeps): void {
           })),
         });
         request.log.info({ emailId: email.id, mailboxId: body.mailboxId }, 'outgoing email created');
+        // The mailbox's outgoing cycle runs now rather than at its next scan; a burst of emails gives
+        // one job (engine/wake.ts). Should queueing fail, the scan still sends it: creation stands.
+        await requestCycles({ sql: sqlClientOf(prisma), queues: deps.queues, clock: deps.clock }, [
+          { mailboxId: body.mailboxId, workload: 'outgoing-email' },
+        ]).catch((error: unknown) =>
+          request.log.warn({ err: error, mailboxId: body.mailboxId }, 'outgoing cycle not requested'),
+        );
         return reply.status(201).send(emailView(email));
       } catch (error) {
         if (error instanceof OutgoingEmailInputError) throw validationError(error.fields);

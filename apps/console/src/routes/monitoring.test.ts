@@ -40,6 +40,23 @@ describe('mailbox details download', () => {
         itemsFailed: 1,
         lastDurationMs: 1500,
         averageDurationMs: 1200,
+        pushHealthyUntil: new Date('2025-02-05T00:00:00Z'),
+      },
+    });
+    await h.db.prisma.mailboxSubscription.create({
+      data: {
+        mailboxId,
+        workload: Workload.IncomingEmail,
+        resource: "/users/bob/mailFolders('inbox')/messages",
+        state: 'Active',
+        graphSubscriptionId: 'graph-sub-1',
+        clientStateCiphertext: 'sealed',
+        clientStateKeyId: 'k1',
+        expiresAt: new Date('2025-02-05T00:00:00Z'),
+        lastNotificationAt: new Date('2025-02-03T01:00:00Z'),
+        notificationCount: 7,
+        lastLifecycleEvent: 'missed',
+        lastLifecycleAt: new Date('2025-02-03T00:30:00Z'),
       },
     });
     await h.db.prisma.syncRun.create({
@@ -103,6 +120,26 @@ describe('mailbox details download', () => {
     expect(timestamps.length).toBeGreaterThan(5);
     for (const t of timestamps) expect(t).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
+    // Subscription health is part of the details; the sealed clientState never is.
+    expect(json.json.changeNotifications).toEqual({
+      healthyUntil: { 'incoming-email': '2025-02-05T00:00:00.000Z', 'outgoing-email': null, act: null },
+      subscriptions: [
+        {
+          workload: 'incoming-email',
+          resource: "/users/bob/mailFolders('inbox')/messages",
+          state: 'Active',
+          expiresAt: '2025-02-05T00:00:00.000Z',
+          lastNotificationAt: '2025-02-03T01:00:00.000Z',
+          notificationCount: 7,
+          lastLifecycleEvent: 'missed',
+          lastLifecycleAt: '2025-02-03T00:30:00.000Z',
+          failureCount: 0,
+          lastError: null,
+        },
+      ],
+    });
+    expect(JSON.stringify(json.json)).not.toContain('sealed');
+
     const text = await call(h.app, 'GET', `/api/mailboxes/${mailboxId}/details?format=text`);
     expect(text.status).toBe(200);
     expect(text.headers['content-type']).toContain('text/plain');
@@ -114,6 +151,8 @@ describe('mailbox details download', () => {
     expect(text.body).toMatch(/Last attempt\s+2025-02-03T02:00:00.000Z/);
     expect(text.body).toMatch(/Next scheduled run\s+2025-02-03T03:05:00.000Z/);
     expect(text.body).toContain('ErrorAccessDenied: Access is denied.');
+    expect(text.body).toMatch(/incoming-email\s+healthy until 2025-02-05T00:00:00.000Z/);
+    expect(text.body).toMatch(/incoming-email\s+Active\s+\/users\/bob\/mailFolders\('inbox'\)\/messages/);
     expect(text.body).toMatch(/2025-02-03T01:59:58.000Z\s+incoming-email\s+PermanentFailure\s+2000 ms/);
 
     expect((await call(h.app, 'GET', `/api/mailboxes/${mailboxId}/details?format=pdf`)).status).toBe(400);

@@ -1,6 +1,7 @@
 import { createTrustingAgent, httpsCall } from '../client-tls';
 import type { SimConfig } from '../config';
 import type { Delivery } from '../graph/deliveries';
+import type { Subscription } from '../notify/subscriptions';
 import type { z } from 'zod';
 import type * as s from './schemas';
 
@@ -126,6 +127,8 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
     /** A synchronization reset: the mailbox's delta links answer 410 with a Location header. */
     resetDelta: (mailbox: string) =>
       call<{ evicted: number }>('POST', '/delta/evict', { mailbox, reset: true }),
+    /** Every live subscription as the simulator holds it (`reauthorizationRequiredAt` included). */
+    subscriptions: () => call<{ value: Subscription[] }>('GET', '/subscriptions').then((r) => r.value),
     triggerLifecycle: (
       subscriptionId: string,
       event: 'missed' | 'reauthorizationRequired' | 'subscriptionRemoved',
@@ -161,4 +164,7 @@ export interface SimMetrics {
   missingAnchorByMailbox: Counts;
   notificationsDelivered: number;
   notificationsFailed: number;
+  notificationsProduced: number;
+  notificationsDropped: number;
+  missedEventsSent: number;
 }

@@ -126,6 +126,12 @@ export const configInput = z
     notificationRetryBaseMs: z.number().int().min(1),
     notificationGiveUpMs: z.number().int().min(0),
     allowHttpNotificationUrls: z.boolean(),
+    notificationBatchWindowMs: z.number().int().min(0),
+    notificationBatchMax: z.number().int().min(1),
+    notificationDropRate: z.number().min(0).max(1),
+    missedNotificationDelayMs: z.number().int().min(0),
+    reauthorizationGraceMs: z.number().int().min(0),
+    maxSubscriptionsPerMailbox: z.number().int().min(1),
   })
   .partial()
   .strict();

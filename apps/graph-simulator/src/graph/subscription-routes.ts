@@ -28,6 +28,11 @@ export function subscriptionRoutes(): Array<Route<GraphCtx>> {
       handler: (ctx, [id = ''], req) => ctx.deps.subscriptions.renew(id, bodyOf(req.body) ?? {}, ctx.claims),
     },
     {
+      method: 'POST',
+      pattern: 'subscriptions/:id/reauthorize',
+      handler: (ctx, [id = '']) => ctx.deps.subscriptions.reauthorize(id, ctx.claims),
+    },
+    {
       method: 'DELETE',
       pattern: 'subscriptions/:id',
       handler: (ctx, [id = '']) => ctx.deps.subscriptions.remove(id, ctx.claims),

@@ -8,6 +8,21 @@ export interface PostResult {
   body: string;
 }
 
+/** Keep-alive agents per trusted CA set: a busy receiver is not asked for a TLS handshake per POST. */
+const agents = new Map<string, { https: https.Agent; http: http.Agent }>();
+function agentsFor(ca: string[]) {
+  const key = ca.join('\n');
+  let entry = agents.get(key);
+  if (!entry) {
+    entry = {
+      https: new https.Agent({ keepAlive: true, maxSockets: 64, ca: [...tls.rootCertificates, ...ca] }),
+      http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    };
+    agents.set(key, entry);
+  }
+  return entry;
+}
+
 /**
  * POSTs to a webhook receiver, verifying its TLS certificate against the public roots plus the
  * configured CAs (the simulator's own CA, so tests can run receivers with certificates it issued).
@@ -25,9 +40,8 @@ export function postTo(
       {
         method: 'POST',
         headers: { 'content-type': options.contentType, 'content-length': Buffer.byteLength(body) },
-        ca: target.protocol === 'https:' ? [...tls.rootCertificates, ...options.ca] : undefined,
         timeout: options.timeoutMs,
-        agent: false,
+        agent: target.protocol === 'https:' ? agentsFor(options.ca).https : agentsFor(options.ca).http,
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -20,10 +20,12 @@ export interface Subscription {
   containerId?: string;
   resource: string;
   changeType: string;
-  clientState?: string;
+  clientState: string;
   notificationUrl: string;
   lifecycleNotificationUrl?: string;
   expirationDateTime: string;
+  /** Set by a `reauthorizationRequired` challenge; cleared by `/reauthorize` or a renewal. */
+  reauthorizationRequiredAt?: number;
 }
 
 export type LifecycleEvent = 'missed' | 'reauthorizationRequired' | 'subscriptionRemoved';
@@ -113,7 +115,7 @@ export function createSubscriptionService(deps: {
       resource: sub.resource,
       applicationId: sub.appId,
       changeType: sub.changeType,
-      clientState: sub.clientState ?? null,
+      clientState: sub.clientState,
       notificationUrl: sub.notificationUrl,
       lifecycleNotificationUrl: sub.lifecycleNotificationUrl ?? null,
       expirationDateTime: sub.expirationDateTime,
@@ -134,7 +136,12 @@ export function createSubscriptionService(deps: {
     if (lifecycleUrl !== undefined && typeof lifecycleUrl !== 'string') return lifecycleUrl;
     const expiration = checkExpiration(body.expirationDateTime);
     if (typeof expiration !== 'string') return expiration;
-    if (typeof body.clientState === 'string' && body.clientState.length > 128) {
+    // "The clientState property is required" (change-notifications-delivery-webhooks, Subscription
+    // request); at most 128 characters (subscription resource type).
+    if (typeof body.clientState !== 'string' || body.clientState.length === 0) {
+      return graphError(400, 'InvalidRequest', 'clientState is required.');
+    }
+    if (body.clientState.length > 128) {
       return graphError(400, 'InvalidRequest', 'clientState must be at most 128 characters.');
     }
     const changeType = typeof body.changeType === 'string' ? body.changeType : '';
@@ -165,6 +172,18 @@ export function createSubscriptionService(deps: {
       : undefined;
     if (containerName && !container)
       return graphError(404, 'ErrorItemNotFound', 'The specified folder could not be found.');
+    // "A maximum limit of 1000 active subscriptions for Outlook resources per mailbox for all
+    // applications" (outlook-change-notifications-overview); the answer as tenants report it
+    // (microsoftgraph/microsoft-graph-docs-contrib#112).
+    let active = 0;
+    for (const other of live()) if (other.mailboxId === mailbox.id) active++;
+    if (active >= deps.config.maxSubscriptionsPerMailbox) {
+      return graphError(
+        403,
+        'ExtensionError',
+        'Operation: Create; Exception: [Status Code: Forbidden; Reason: Maximum number of subscriptions has been reached]',
+      );
+    }
     const checks = [validate(notificationUrl), ...(lifecycleUrl ? [validate(lifecycleUrl)] : [])];
     if (!(await Promise.all(checks)).every(Boolean)) {
       return graphError(
@@ -182,7 +201,7 @@ export function createSubscriptionService(deps: {
       containerId: container?.id,
       resource,
       changeType,
-      clientState: typeof body.clientState === 'string' ? body.clientState : undefined,
+      clientState: body.clientState,
       notificationUrl,
       lifecycleNotificationUrl: lifecycleUrl,
       expirationDateTime: expiration,
@@ -191,19 +210,41 @@ export function createSubscriptionService(deps: {
     return { status: 201, body: json(sub) };
   }
 
+  /** "If you don't renew a subscription in time, Microsoft Graph deletes the subscription." */
+  function expired(sub: Subscription): boolean {
+    if (Date.parse(sub.expirationDateTime) > Date.now()) return false;
+    subscriptions.delete(sub.id);
+    return true;
+  }
+  function* live(): Generator<Subscription> {
+    for (const sub of subscriptions.values()) if (!expired(sub)) yield sub;
+  }
+
   const owned = (id: string, claims: TokenClaims) => {
     const sub = subscriptions.get(id);
-    return sub && sub.tenantId === claims.tid && sub.appId === claims.appid ? sub : undefined;
+    return sub && !expired(sub) && sub.tenantId === claims.tid && sub.appId === claims.appid
+      ? sub
+      : undefined;
   };
   const notFound = () => graphError(404, 'ResourceNotFound', 'The object was not found.');
 
+  /** PATCH renews, and "renewing your subscription also reauthorizes" (lifecycle events page). */
   function renew(id: string, body: Record<string, unknown>, claims: TokenClaims): SimResponse {
     const sub = owned(id, claims);
     if (!sub) return notFound();
     const expiration = checkExpiration(body.expirationDateTime);
     if (typeof expiration !== 'string') return expiration;
     sub.expirationDateTime = expiration;
+    sub.reauthorizationRequiredAt = undefined;
     return { status: 200, body: json(sub) };
+  }
+
+  /** `POST /subscriptions/{id}/reauthorize` → 204 No Content (subscription: reauthorize). */
+  function reauthorize(id: string, claims: TokenClaims): SimResponse {
+    const sub = owned(id, claims);
+    if (!sub) return notFound();
+    sub.reauthorizationRequiredAt = undefined;
+    return { status: 204 };
   }
 
   function schedule(fn: () => void, ms: number): void {
@@ -211,11 +252,22 @@ export function createSubscriptionService(deps: {
       timers.delete(timer);
       fn();
     }, ms);
+    timer.unref?.();
     timers.add(timer);
   }
 
-  /** Delivers with bounded retries: exponential backoff until `notificationGiveUpMs` has passed. */
-  function deliver(url: string, payload: string, firstAttempt = Date.now(), attempt = 1): void {
+  /**
+   * Delivers one POST with bounded retries: exponential backoff until `notificationGiveUpMs` has
+   * passed ("tries to resend the change notification multiple times, for up to 4 hours ... then
+   * discards"). A batch given up on brings a `missed` event to each of its subscriptions.
+   */
+  function deliver(
+    url: string,
+    payload: string,
+    onGiveUp: () => void,
+    firstAttempt = Date.now(),
+    attempt = 1,
+  ): void {
     postTo(url, payload, {
       ca: ca(),
       timeoutMs: deps.config.notificationTimeoutMs,
@@ -227,74 +279,140 @@ export function createSubscriptionService(deps: {
       .then(
         () => void deps.metrics.notificationsDelivered++,
         (error: Error) => {
+          if (closed) return;
           const delay = Math.min(deps.config.notificationRetryBaseMs * 2 ** (attempt - 1), 5 * 60_000);
           if (Date.now() + delay - firstAttempt > deps.config.notificationGiveUpMs) {
             deps.metrics.notificationsFailed++;
             deps.log(`subscriptions: giving up on ${url} after ${attempt} attempts: ${error.message}`);
+            onGiveUp();
             return;
           }
-          schedule(() => deliver(url, payload, firstAttempt, attempt + 1), delay);
+          schedule(() => deliver(url, payload, onGiveUp, firstAttempt, attempt + 1), delay);
         },
       );
+  }
+
+  /** Pending change notifications per notification URL, sent together as one `value[]`. */
+  const batches = new Map<string, { subs: Set<string>; value: unknown[] }>();
+  function enqueue(sub: Subscription, notification: unknown): void {
+    let batch = batches.get(sub.notificationUrl);
+    if (!batch) {
+      batch = { subs: new Set(), value: [] };
+      batches.set(sub.notificationUrl, batch);
+      schedule(() => flush(sub.notificationUrl), deps.config.notificationBatchWindowMs);
+    }
+    batch.subs.add(sub.id);
+    batch.value.push(notification);
+    if (batch.value.length >= deps.config.notificationBatchMax) flush(sub.notificationUrl);
+  }
+  function flush(url: string): void {
+    const batch = batches.get(url);
+    if (!batch) return;
+    batches.delete(url);
+    deliver(url, JSON.stringify({ value: batch.value }), () => {
+      for (const id of batch.subs) missed(id);
+    });
+  }
+
+  /** Coalesces `missed` events: one per subscription per `missedNotificationDelayMs`. */
+  const missedPending = new Set<string>();
+  function missed(id: string): void {
+    if (missedPending.has(id)) return;
+    missedPending.add(id);
+    schedule(() => {
+      missedPending.delete(id);
+      const sub = subscriptions.get(id);
+      if (!sub || expired(sub) || !sub.lifecycleNotificationUrl) return;
+      deps.metrics.missedEventsSent++;
+      sendLifecycle(sub, 'missed');
+    }, deps.config.missedNotificationDelayMs);
   }
 
   function onChange(event: ChangeEvent): void {
     if (subscriptions.size === 0) return;
     const { mailbox, item, changeType, parentId } = event;
-    for (const sub of subscriptions.values()) {
+    for (const sub of live()) {
       if (sub.mailboxId !== mailbox.id || sub.kind !== item.kind) continue;
       if (sub.containerId && sub.containerId !== parentId) continue;
       if (!sub.changeType.includes(changeType)) continue;
-      if (Date.parse(sub.expirationDateTime) <= Date.now()) continue;
+      // After the grace of a reauthorization challenge, "change notification delivery pauses ...
+      // notifications about resource changes that happen [meanwhile] are lost".
+      if (
+        sub.reauthorizationRequiredAt !== undefined &&
+        Date.now() - sub.reauthorizationRequiredAt > deps.config.reauthorizationGraceMs
+      ) {
+        deps.metrics.notificationsDropped++;
+        continue;
+      }
+      // The drop fault: throttled endpoints lose notifications, and Graph says so with `missed`.
+      if (deps.config.notificationDropRate > 0 && Math.random() < deps.config.notificationDropRate) {
+        deps.metrics.notificationsDropped++;
+        missed(sub.id);
+        continue;
+      }
       const type = odataType(item.kind).replace('#microsoft.graph.', '');
       const collection = { message: 'Messages', event: 'Events', contact: 'Contacts', task: 'Tasks' }[
         item.kind
       ];
-      const path = `Users/${mailbox.id}/${collection}/${item.id}`;
-      const notification = {
+      // The documented forms: `resource` relative to graph.microsoft.com with the user as
+      // {user}@{tenant}, `@odata.id` the same in Pascal case (change-notifications-delivery-webhooks).
+      const user = `${mailbox.id}@${sub.tenantId}`;
+      deps.metrics.notificationsProduced++;
+      enqueue(sub, {
+        id: randomBytes(9).toString('base64url'),
         subscriptionId: sub.id,
         subscriptionExpirationDateTime: sub.expirationDateTime,
         changeType,
-        resource: path,
-        clientState: sub.clientState ?? null,
+        resource: `users/${user}/${collection.toLowerCase()}/${item.id}`,
+        clientState: sub.clientState,
         tenantId: sub.tenantId,
         resourceData: {
           '@odata.type': `#Microsoft.Graph.${type[0]?.toUpperCase()}${type.slice(1)}`,
-          '@odata.id': path,
+          '@odata.id': `Users/${user}/${collection}/${item.id}`,
           '@odata.etag': etagOf(item),
           id: item.id,
         },
-      };
-      deliver(sub.notificationUrl, JSON.stringify({ value: [notification] }));
+      });
     }
   }
 
-  function lifecycle(id: string, event: LifecycleEvent): SimResponse {
-    const sub = subscriptions.get(id);
-    if (!sub) return graphError(404, 'ResourceNotFound', 'Unknown subscription.');
-    if (!sub.lifecycleNotificationUrl)
-      return graphError(400, 'BadRequest', 'subscription has no lifecycleNotificationUrl');
+  /** Lifecycle notification structure (change-notifications-lifecycle-events). */
+  function sendLifecycle(sub: Subscription, event: LifecycleEvent): void {
+    if (!sub.lifecycleNotificationUrl) return;
     const payload = {
       value: [
         {
           subscriptionId: sub.id,
           subscriptionExpirationDateTime: sub.expirationDateTime,
           tenantId: sub.tenantId,
-          clientState: sub.clientState ?? null,
+          clientState: sub.clientState,
           lifecycleEvent: event,
         },
       ],
     };
+    deliver(sub.lifecycleNotificationUrl, JSON.stringify(payload), () => undefined);
+  }
+
+  /** Admin: raise a lifecycle event as Graph would. */
+  function lifecycle(id: string, event: LifecycleEvent): SimResponse {
+    const sub = subscriptions.get(id);
+    if (!sub || expired(sub)) return graphError(404, 'ResourceNotFound', 'Unknown subscription.');
+    if (!sub.lifecycleNotificationUrl)
+      return graphError(400, 'BadRequest', 'subscription has no lifecycleNotificationUrl');
     if (event === 'subscriptionRemoved') subscriptions.delete(sub.id);
-    deliver(sub.lifecycleNotificationUrl, JSON.stringify(payload));
+    if (event === 'reauthorizationRequired') sub.reauthorizationRequiredAt ??= Date.now();
+    if (event === 'missed') deps.metrics.missedEventsSent++;
+    sendLifecycle(sub, event);
     return { status: 202, body: { delivered: true } };
   }
 
+  let closed = false;
   deps.store.listeners.push(onChange);
 
   return {
     create,
     renew,
+    reauthorize,
     get: (id: string, claims: TokenClaims) => {
       const sub = owned(id, claims);
       return sub ? { status: 200, body: json(sub) } : notFound();
@@ -302,17 +420,20 @@ export function createSubscriptionService(deps: {
     list: (claims: TokenClaims) => ({
       status: 200,
       body: {
-        value: [...subscriptions.values()]
-          .filter((s) => s.tenantId === claims.tid && s.appId === claims.appid)
-          .map(json),
+        value: [...live()].filter((s) => s.tenantId === claims.tid && s.appId === claims.appid).map(json),
       },
     }),
     remove: (id: string, claims: TokenClaims): SimResponse =>
       owned(id, claims) && subscriptions.delete(id) ? { status: 204 } : notFound(),
     lifecycle,
-    all: () => [...subscriptions.values()],
-    clear: () => subscriptions.clear(),
+    all: () => [...live()],
+    clear: () => {
+      subscriptions.clear();
+      batches.clear();
+      missedPending.clear();
+    },
     close: () => {
+      closed = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
     },

@@ -38,6 +38,7 @@ const decodeWorkload = rowDecoder<MailboxWorkload>()(
   'processingLeaseUntil',
   'enqueuedAt',
   'wakeRequestedAt',
+  'pushHealthyUntil',
   'updatedAt',
 );
 const decodeMailbox = rowDecoder<Mailbox>()('processEmailFrom', 'createdAt', 'updatedAt');

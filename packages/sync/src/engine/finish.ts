@@ -76,6 +76,7 @@ export async function finishSuccess(
     incomingEnabled,
     profileMinPollingSec: mailbox.profile.minPollingIntervalSec,
     yielded: result.yielded ?? false,
+    pushHealthyUntil: claim.row.pushHealthyUntil,
   });
   return res.finishes.record({
     mailboxId: claim.mailboxId,

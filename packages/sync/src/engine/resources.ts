@@ -20,6 +20,7 @@ export function settingsFromEnv(env: SchedulingEnv): EngineSettings {
     transientMaxRetries: env.TRANSIENT_MAX_RETRIES,
     cycleBudgetMs: env.CYCLE_BUDGET_MS,
     claimLeaseMs: env.LOCK_DURATION_MS,
+    pushSafetyPollSec: env.PUSH_SAFETY_POLL_SEC,
   };
 }
 

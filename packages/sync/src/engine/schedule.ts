@@ -10,6 +10,11 @@ export interface NextRunInput {
   incomingEnabled: boolean;
   profileMinPollingSec: number;
   yielded: boolean;
+  /**
+   * While every change-notification subscription of the workload is active, the time the first one
+   * expires (push/health.ts): notifications bring cycles, so polling is only a safety net.
+   */
+  pushHealthyUntil?: Date | null;
 }
 
 /**
@@ -23,7 +28,14 @@ export function nextRunAt(settings: EngineSettings, input: NextRunInput): Date {
     intervalOf(settings.cadence[input.workload], input),
     input.profileMinPollingSec,
   );
-  return new Date(input.finishedAt.getTime() + intervalSec * 1000);
+  const next = new Date(input.finishedAt.getTime() + intervalSec * 1000);
+  const healthyUntil = input.pushHealthyUntil;
+  if (!settings.pushSafetyPollSec || !healthyUntil || healthyUntil <= input.finishedAt) return next;
+  // Push is healthy: poll only as a safety net, and no later than the subscriptions could lapse.
+  const safety = new Date(
+    input.finishedAt.getTime() + Math.max(intervalSec, settings.pushSafetyPollSec) * 1000,
+  );
+  return new Date(Math.min(safety.getTime(), Math.max(next.getTime(), healthyUntil.getTime())));
 }
 
 function intervalOf(cadence: Cadence, input: NextRunInput): number {

@@ -17,6 +17,8 @@ export interface EngineSettings {
   cycleBudgetMs: number;
   /** How long a claim lives without renewal (a killed worker's mailbox comes back after it). */
   claimLeaseMs: number;
+  /** Poll interval while the workload's change-notification subscriptions are healthy (push). */
+  pushSafetyPollSec?: number;
 }
 
 /** Told when a permanent failure needs a person (the profile owner). */

@@ -1,0 +1,1 @@
+export { buildReceiverApp, type ReceiverAppOptions } from './app';
