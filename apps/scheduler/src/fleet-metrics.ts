@@ -72,6 +72,25 @@ export function registerFleetMetrics(
       return rows.map((r) => ({ labels: { profile: r.profile, state: r.state }, value: r.n }));
     },
   );
+  scrapedGauge(
+    registry,
+    {
+      name: 'syncfleet_subscriptions',
+      help: 'Graph change-notification subscriptions (push) by workload and state; healthy = Active and not expired',
+      labelNames: ['workload', 'state', 'healthy'],
+    },
+    async () => {
+      const rows = await sql.query<{ workload: string; state: string; healthy: boolean; n: number }>(
+        Prisma.sql`SELECT workload::text AS workload, state::text AS state,
+            (state = 'Active' AND "expiresAt" > now() AT TIME ZONE 'UTC') AS healthy, count(*)::int AS n
+          FROM "MailboxSubscription" GROUP BY 1, 2, 3`,
+      );
+      return rows.map((r) => ({
+        labels: { workload: r.workload, state: r.state, healthy: String(r.healthy) },
+        value: r.n,
+      }));
+    },
+  );
   const cadence = new Gauge({
     name: 'syncfleet_workload_cadence_seconds',
     help: "Each workload's configured interval (adaptive cadences: their longest)",

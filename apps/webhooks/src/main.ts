@@ -1,3 +1,5 @@
+// First: the OpenTelemetry SDK starts before anything else is loaded.
+import { tracing } from './instrument';
 import { readFileSync } from 'node:fs';
 import {
   baseEnvSchema,
@@ -7,11 +9,12 @@ import {
   SecretBox,
   webhookEnvSchema,
 } from '@syncfleet/config';
-import { checkPostgres, createPrisma, sqlClientOf } from '@syncfleet/db';
+import { checkPostgres, createPrisma, Prisma, sqlClientOf } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
 import { createReceiver, createReceiverCounters, verifySecretKeys } from '@syncfleet/sync';
-import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
+import { createLogger, createRegistry, onShutdown, runMain, startOpsServer } from '@syncfleet/telemetry';
 import { buildReceiverApp } from './app';
+import { registerReceiverMetrics } from './metrics';
 
 const envSchema = baseEnvSchema
   .extend(secretsEnvSchema.shape)
@@ -49,11 +52,29 @@ async function main(): Promise<void> {
   if (!env.WEBHOOK_PUBLIC_URL) {
     logger.warn('WEBHOOK_PUBLIC_URL is not set: no subscriptions point here, the fleet polls');
   }
+  // The operations port (/metrics, /healthz, /readyz), like every role.
+  const registry = createRegistry({ role: 'webhooks' });
+  registerReceiverMetrics(registry, counters);
+  const ops =
+    env.OPS_PORT === undefined
+      ? undefined
+      : await startOpsServer({
+          host: env.OPS_HOST,
+          port: env.OPS_PORT,
+          registry,
+          logger,
+          readiness: {
+            postgres: () => sqlClientOf(prisma).query(Prisma.sql`SELECT 1`),
+            redis: () => redis.ping(),
+          },
+        });
   onShutdown(logger, 'webhooks', async () => {
     await app.close();
+    await ops?.close();
     await closeQueues(queues);
     redis.disconnect();
     await prisma.$disconnect();
+    await tracing.shutdown();
   });
 }
 

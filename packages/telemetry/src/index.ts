@@ -2,6 +2,7 @@ export { createLogger, REDACTED_PATHS, type Logger, type LoggerOptions } from '.
 export {
   createRegistry,
   schedulerMetrics,
+  scrapedCounter,
   scrapedGauge,
   workerMetrics,
   type CycleSample,

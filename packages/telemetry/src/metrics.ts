@@ -234,3 +234,22 @@ export function scrapedGauge(
     },
   });
 }
+
+/**
+ * A counter whose totals a component keeps itself (plain numbers on its hot path, e.g. the webhook
+ * receiver's), copied in when Prometheus scrapes. The totals must only grow.
+ */
+export function scrapedCounter(
+  registry: Registry,
+  definition: { name: string; help: string; labelNames: string[] },
+  read: () => GaugeReading[],
+): void {
+  new Counter({
+    ...definition,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, value } of read()) if (value > 0) this.inc(labels, value);
+    },
+  });
+}
