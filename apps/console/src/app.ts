@@ -1,13 +1,17 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { DEFAULT_AUTH_FAILURE_LIMIT, failureCounter, requireAdmin } from './auth';
 import { mountBullBoard } from './bull-board';
+import { BulkRunner } from './bulk';
+import { dashboardRoutes } from './dashboard';
 import { errorBody, installErrorHandling, notFound } from './errors';
 import { assertDocumented, buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
+import { bulkRoutes } from './routes/bulk';
 import { emailRoutes } from './routes/emails';
 import { mailboxActionRoutes } from './routes/mailbox-actions';
 import { mailboxRoutes } from './routes/mailboxes';
 import { healthRoutes, monitoringRoutes } from './routes/monitoring';
+import { overviewRoutes } from './routes/overview';
 import { profileRoutes } from './routes/profiles';
 import { secretRoutes } from './routes/secrets';
 import { registerSecurityHeaders, sameOriginJsonOnly } from './security';
@@ -31,10 +35,18 @@ export const DEFAULT_SECURITY: Required<Omit<ConsoleSecurity, 'trustProxy' | 'up
  */
 export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> {
   const security = { ...DEFAULT_SECURITY, ...deps.security };
+  const clock = deps.clock ?? (() => new Date());
+  const bulk = new BulkRunner({
+    prisma: deps.prisma,
+    logger: deps.logger,
+    clock,
+    testAndEnable: deps.testAndEnable,
+  });
   const routeDeps: RouteDeps = {
     ...deps,
-    clock: deps.clock ?? (() => new Date()),
+    clock,
     uploads: security.uploads ?? new UploadBudget(security.uploadBudgetBytes),
+    bulk,
   };
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -47,10 +59,13 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     },
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  app.addHook('onReady', async () => bulk.resumeStale());
+  app.addHook('onClose', async () => bulk.close());
   await registerSecurityHeaders(app);
   const failures = await failureCounter(app, security.authFailureLimit);
   const sameOrigin = sameOriginJsonOnly(security.allowedOrigins);
   healthRoutes(app, routeDeps);
+  await dashboardRoutes(app);
 
   const apiRoutes: { method: string; url: string }[] = [];
   await app.register(async (api) => {
@@ -68,6 +83,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     monitoringRoutes(api, routeDeps);
     emailRoutes(api, routeDeps);
     secretRoutes(api, routeDeps);
+    bulkRoutes(api, routeDeps);
+    overviewRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);

@@ -1,5 +1,12 @@
 import { fromDbWorkload } from '@syncfleet/db';
-import type { Alert, EmailServerProfile, Mailbox, MailboxWorkload, SyncRun } from '@syncfleet/db';
+import type {
+  Alert,
+  EmailServerProfile,
+  Mailbox,
+  MailboxFolderSync,
+  MailboxWorkload,
+  SyncRun,
+} from '@syncfleet/db';
 import { WORKLOAD_NAMES } from '@syncfleet/workloads';
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
@@ -59,7 +66,9 @@ export function workloadView(row: MailboxWorkload) {
 
 const order = (row: MailboxWorkload) => WORKLOAD_NAMES.indexOf(fromDbWorkload(row.workload));
 
-export function mailboxView(mailbox: Mailbox & { workloads?: MailboxWorkload[] }) {
+export function mailboxView(
+  mailbox: Mailbox & { workloads?: MailboxWorkload[]; folders?: MailboxFolderSync[] },
+) {
   return {
     id: mailbox.id,
     address: mailbox.address,
@@ -68,6 +77,13 @@ export function mailboxView(mailbox: Mailbox & { workloads?: MailboxWorkload[] }
     profileId: mailbox.profileId,
     approvalState: mailbox.approvalState,
     processEmailFrom: iso(mailbox.processEmailFrom),
+    /** null = the fleet default (INCOMING_DEFAULT_FILTER). */
+    incomingFilter: mailbox.incomingFilter,
+    ...(mailbox.folders && {
+      trackedFolders: mailbox.folders
+        .filter((f) => f.tracked)
+        .map((f) => ({ folderId: f.folderId, displayName: f.displayName })),
+    }),
     graphUserId: mailbox.graphUserId,
     createdAt: iso(mailbox.createdAt),
     updatedAt: iso(mailbox.updatedAt),

@@ -3,6 +3,7 @@ import type { Db } from '@syncfleet/db';
 import type { WorkloadName, WorkloadQueues } from '@syncfleet/queues';
 import type { Logger } from '@syncfleet/telemetry';
 import type { AuthFailureLimit } from './auth';
+import type { BulkRunner } from './bulk';
 import type { UploadBudget } from './upload-budget';
 
 /**
@@ -45,6 +46,11 @@ export interface ConsoleSecurity {
 }
 
 /** What route modules receive: the deps with the clock resolved and the shared upload budget. */
-export type RouteDeps = Omit<ConsoleDeps, 'clock'> & { clock: () => Date; uploads: UploadBudget };
+export type RouteDeps = Omit<ConsoleDeps, 'clock'> & {
+  clock: () => Date;
+  uploads: UploadBudget;
+  /** Runs bulk operations in the background (bulk.ts). */
+  bulk: BulkRunner;
+};
 
 export type { WorkloadName };

@@ -1,0 +1,192 @@
+import { useState } from 'preact/hooks';
+import { api, type Json } from '../api';
+import { usePolling } from '../hooks';
+import { ErrorNote, Section, StatusBadge, time } from '../ui';
+
+export function ProfilesPage() {
+  const { data, error } = usePolling('/api/profiles?limit=500', 10_000);
+  const overview = usePolling('/api/overview', 10_000);
+  return (
+    <>
+      <h1>Email server profiles</h1>
+      <ErrorNote error={error} />
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Tenant</th>
+            <th scope="col">Mailboxes</th>
+            <th scope="col">Open error alerts</th>
+            <th scope="col">Max connections</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(data?.items ?? []).map((p: Json) => {
+            const o = overview.data?.profiles.find((x: Json) => x.id === p.id);
+            return (
+              <tr>
+                <th scope="row">
+                  <a href={`#/profiles/${p.id}`}>{p.name}</a>
+                </th>
+                <td>{p.tenantId}</td>
+                <td>{o?.mailboxes ?? '—'}</td>
+                <td>{o?.openAlerts.Error ?? '—'}</td>
+                <td>{p.maxConcurrentConnections}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+const NUMBERS = [
+  'maxConcurrentConnections',
+  'minPollingIntervalSec',
+  'connectionTimeoutSec',
+  'digestQuietSec',
+];
+
+export function ProfilePage({ id }: { id: string }) {
+  const profile = usePolling(`/api/profiles/${id}`, 0);
+  const alerts = usePolling(`/api/profiles/${id}/alerts?limit=50&acknowledged=false`, 5_000);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  if (!profile.data) return <ErrorNote error={profile.error} />;
+  const p = profile.data;
+  const patch = async (body: Record<string, unknown>, done: string) => {
+    setError(null);
+    setMessage(null);
+    try {
+      await api(`/api/profiles/${id}`, { method: 'PATCH', body });
+      setMessage(done);
+      await profile.reload();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const saveSettings = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    const body: Record<string, unknown> = {};
+    for (const [key, value] of form.entries()) {
+      if (key === 'webhookSecret' || key === 'clientSecret') continue;
+      const text = String(value).trim();
+      if (NUMBERS.includes(key)) body[key] = Number(text);
+      else body[key] = text === '' ? null : text;
+    }
+    void patch(body, 'Settings saved.');
+  };
+  const replaceSecret = (event: Event) => {
+    event.preventDefault();
+    const formElement = event.target as HTMLFormElement;
+    const secret = String(new FormData(formElement).get('clientSecret') ?? '');
+    formElement.reset();
+    void patch({ clientSecret: secret }, 'Client secret replaced.');
+  };
+  const acknowledge = async (alertId: string) => {
+    await api(`/api/alerts/${alertId}/acknowledge`, { method: 'POST' });
+    await alerts.reload();
+  };
+  return (
+    <>
+      <h1>{p.name}</h1>
+      <p>
+        <a href={`#/mailboxes?profileId=${id}`}>Its mailboxes</a>
+      </p>
+      {message && <p role="status">{message}</p>}
+      <ErrorNote error={error} />
+      <div class="grid">
+        <Section title="Settings">
+          <form class="settings" onSubmit={saveSettings}>
+            <label>
+              Name <input name="name" defaultValue={p.name} required />
+            </label>
+            <label>
+              Max concurrent connections
+              <input
+                name="maxConcurrentConnections"
+                type="number"
+                min={1}
+                max={300}
+                defaultValue={p.maxConcurrentConnections}
+              />
+            </label>
+            <label>
+              Minimum polling interval (s)
+              <input
+                name="minPollingIntervalSec"
+                type="number"
+                min={1}
+                defaultValue={p.minPollingIntervalSec}
+              />
+            </label>
+            <label>
+              Connection timeout (s)
+              <input
+                name="connectionTimeoutSec"
+                type="number"
+                min={1}
+                defaultValue={p.connectionTimeoutSec}
+              />
+            </label>
+            <label>
+              Owner email (notifications)
+              <input name="ownerEmail" type="email" defaultValue={p.ownerEmail ?? ''} />
+            </label>
+            <p class="muted">
+              Tenant {p.tenantId} · app {p.clientId} · client secret{' '}
+              {p.hasClientSecret ? 'set (never shown)' : 'missing'}
+            </p>
+            <button type="submit">Save settings</button>
+          </form>
+        </Section>
+        <Section title="Replace the client secret">
+          <form class="settings" onSubmit={replaceSecret}>
+            <label>
+              New client secret
+              <input name="clientSecret" type="password" autoComplete="off" required />
+            </label>
+            <p class="muted">Sealed at rest; it is never shown again, here or in the API.</p>
+            <button type="submit">Replace secret</button>
+          </form>
+        </Section>
+      </div>
+      <Section title="Open alerts (this profile and its mailboxes)">
+        <table class="alerts">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Severity</th>
+              <th scope="col">Code</th>
+              <th scope="col">Message</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {(alerts.data?.items ?? []).map((a: Json) => (
+              <tr data-alert={a.id}>
+                <td>{time(a.createdAt)}</td>
+                <td>
+                  <StatusBadge status={a.severity} />
+                </td>
+                <td>{a.mailboxId ? <a href={`#/mailboxes/${a.mailboxId}`}>{a.code}</a> : a.code}</td>
+                <td>{a.message}</td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={() => void acknowledge(a.id)}
+                    aria-label={`Acknowledge ${a.code}`}
+                  >
+                    Acknowledge
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Section>
+    </>
+  );
+}
