@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { fromDbWorkload, type Workload } from '@syncfleet/db';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_NAMES } from '@syncfleet/workloads';
 import { fleetBacklog, mailboxBacklog } from '../backlog';
 import { notFound, parse } from '../errors';
@@ -34,7 +33,7 @@ export function overviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
       await Promise.all([
         prisma.$queryRaw<
           {
-            workload: Workload;
+            workload: string;
             status: string;
             enabled: boolean;
             n: bigint;
@@ -42,7 +41,7 @@ export function overviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
             due: bigint;
             maxLagSec: number | null;
           }[]
-        >`SELECT "workload", "status"::text AS status, "enabled", count(*) AS n,
+        >`SELECT "workload"::text AS workload, "status"::text AS status, "enabled", count(*) AS n,
             count(*) FILTER (WHERE "processingState" = 'Processing') AS processing,
             count(*) FILTER (WHERE "enabled" AND "method" = 'ServerSideSync' AND "nextDueAt" <= ${nowIso}::timestamp) AS due,
             max(EXTRACT(EPOCH FROM (${nowIso}::timestamp - "nextDueAt")))
@@ -80,7 +79,7 @@ export function overviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
       profiles.map((p) => p.id),
     );
     const workloads = WORKLOAD_NAMES.map((name) => {
-      const mine = workloadRows.filter((r) => fromDbWorkload(r.workload) === name);
+      const mine = workloadRows.filter((r) => r.workload === name);
       const sum = (pick: (r: (typeof mine)[number]) => boolean) =>
         mine.filter(pick).reduce((a, r) => a + Number(r.n), 0);
       const lags = mine.map((r) => r.maxLagSec ?? 0);
@@ -160,7 +159,7 @@ export function overviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const rows = await prisma.$queryRaw<
       {
         minute: Date;
-        workload: Workload;
+        workload: string;
         cycles: bigint;
         items: bigint;
         failures: bigint;
@@ -174,7 +173,7 @@ export function overviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
               (to_timestamp(substring("jobId" from '([0-9]+)$')::float8 / 1000) AT TIME ZONE 'UTC'))))
           END AS lag
         FROM "SyncRun" WHERE "finishedAt" >= ${since.toISOString()}::timestamp)
-      SELECT minute, "workload", count(*) AS cycles, COALESCE(sum("itemsProcessed"), 0) AS items,
+      SELECT minute, "workload"::text AS workload, count(*) AS cycles, COALESCE(sum("itemsProcessed"), 0) AS items,
         count(*) FILTER (WHERE "outcome" IN ('TransientFailure', 'PermanentFailure')) AS failures,
         avg(lag)::float8 AS "avgLagSec", max(lag)::float8 AS "maxLagSec"
       FROM runs GROUP BY 1, 2 ORDER BY 1`;
@@ -182,9 +181,7 @@ export function overviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return {
       minutes: minutesList.map((m) => m.toISOString()),
       workloads: WORKLOAD_NAMES.map((name) => {
-        const mine = new Map(
-          rows.filter((r) => fromDbWorkload(r.workload) === name).map((r) => [r.minute.getTime(), r]),
-        );
+        const mine = new Map(rows.filter((r) => r.workload === name).map((r) => [r.minute.getTime(), r]));
         const pick = (f: (r: (typeof rows)[number]) => number | null) =>
           minutesList.map((m) => {
             const r = mine.get(m.getTime());

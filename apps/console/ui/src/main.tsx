@@ -119,4 +119,6 @@ function App() {
   return signedIn ? <Shell /> : <Login onSignedIn={() => setSignedIn(true)} />;
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the "Loading…" placeholder of index.html
+render(<App />, root);

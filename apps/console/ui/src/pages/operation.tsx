@@ -25,31 +25,33 @@ export function OperationPanel({ id, onFinished }: { id: string; onFinished?: ()
       </p>
       <progress max={data.total || 1} value={data.done} aria-label={`${data.action} progress`} />
       {finished && results.length > 0 && (
-        <table class="results">
-          <caption>Results per mailbox</caption>
-          <thead>
-            <tr>
-              <th scope="col">Mailbox</th>
-              <th scope="col">Result</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {results.map((r) => (
-              <tr data-result={r.state}>
-                <th scope="row">
-                  <a href={`#/mailboxes/${r.mailboxId}`}>{r.address}</a>
-                </th>
-                <td>
-                  <span class={`badge badge-${r.state === 'Succeeded' ? 'Success' : 'Failure'}`}>
-                    {r.state}
-                  </span>
-                </td>
-                <td>{r.message}</td>
+        <div class="results" tabIndex={0} aria-label="Results per mailbox (scrollable)">
+          <table>
+            <caption>Results per mailbox</caption>
+            <thead>
+              <tr>
+                <th scope="col">Mailbox</th>
+                <th scope="col">Result</th>
+                <th scope="col">Detail</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {results.map((r) => (
+                <tr data-result={r.state}>
+                  <th scope="row">
+                    <a href={`#/mailboxes/${r.mailboxId}`}>{r.address}</a>
+                  </th>
+                  <td>
+                    <span class={`badge badge-${r.state === 'Succeeded' ? 'Success' : 'Failure'}`}>
+                      {r.state}
+                    </span>
+                  </td>
+                  <td>{r.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );
