@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -33,7 +34,24 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
+/**
+ * Human-readable lines (pino-pretty) when a person watches a terminal, JSON lines otherwise (log
+ * pipelines). LOG_FORMAT=pretty|json decides explicitly — `npm start` sets it for its children,
+ * whose output goes through a pipe to the terminal it runs in.
+ */
+export function logFormat(env: NodeJS.ProcessEnv = process.env): 'pretty' | 'json' {
+  if (env.LOG_FORMAT === 'pretty' || env.LOG_FORMAT === 'json') return env.LOG_FORMAT;
+  return process.stdout.isTTY ? 'pretty' : 'json';
+}
+
 export function createLogger({ name, level = 'info', destination, base }: LoggerOptions): Logger {
+  if (!destination && logFormat() === 'pretty')
+    destination = pretty({
+      sync: true,
+      colorize: true,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname',
+    });
   return pino(
     {
       name,
