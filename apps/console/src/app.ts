@@ -12,6 +12,7 @@ import { mailboxActionRoutes } from './routes/mailbox-actions';
 import { mailboxRoutes } from './routes/mailboxes';
 import { healthRoutes, monitoringRoutes } from './routes/monitoring';
 import { overviewRoutes } from './routes/overview';
+import { notificationRoutes } from './routes/notifications';
 import { profileRoutes } from './routes/profiles';
 import { secretRoutes } from './routes/secrets';
 import { registerSecurityHeaders, sameOriginJsonOnly } from './security';
@@ -85,6 +86,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     secretRoutes(api, routeDeps);
     bulkRoutes(api, routeDeps);
     overviewRoutes(api, routeDeps);
+    notificationRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);

@@ -71,6 +71,7 @@ export class BulkRunner {
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
   private resumeTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
 
   constructor(private readonly deps: BulkDeps) {}
 
@@ -163,7 +164,7 @@ export class BulkRunner {
     };
     const loop = () => {
       if (this.stopped) return;
-      sweep()
+      this.sweeping = sweep()
         .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'bulk resume sweep failed'))
         .finally(() => {
           if (!this.stopped) this.resumeTimer = setTimeout(loop, STALE_MS).unref();
@@ -176,6 +177,7 @@ export class BulkRunner {
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.resumeTimer);
+    await this.sweeping;
     await Promise.allSettled(this.running.values());
   }
 

@@ -1,7 +1,7 @@
 import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
-import { engineResourcesFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
+import { DigestNotifier, engineResourcesFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
 import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { buildConsole } from './app';
 import { BULL_BOARD_PATH } from './bull-board';
@@ -34,14 +34,19 @@ async function main(): Promise<void> {
     },
   });
   await app.listen({ host: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
+  // Owner notifications: one digest per burst of error alerts, by email and/or signed webhook.
+  const digests = new DigestNotifier({ prisma, secretBox, logger });
+  digests.start(5_000);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.CONSOLE_PORT;
   const host = env.CONSOLE_HOST.includes(':') ? `[${env.CONSOLE_HOST}]` : env.CONSOLE_HOST;
   const base = `http://${host}:${port}`;
   console.log(`Syncfleet console: ${base}/api (OpenAPI: ${base}/api/openapi.json)`);
+  console.log(`Dashboard:         ${base}/ (sign in with ADMIN_TOKEN)`);
   console.log(`Bull Board:        ${base}${BULL_BOARD_PATH} (user: any, password: ADMIN_TOKEN)`);
 
   onShutdown(logger, 'console', async () => {
+    await digests.stop();
     await app.close();
     await closeQueues(queues);
     redis.disconnect();

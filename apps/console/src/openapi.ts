@@ -225,6 +225,13 @@ export const OPERATIONS: Operation[] = [
   },
   {
     method: 'get',
+    path: '/api/profiles/{id}/digests',
+    summary: "The profile's owner-notification digests (email and webhook state), newest first",
+    tag: 'profiles',
+    errors: [404],
+  },
+  {
+    method: 'get',
     path: '/api/backlog',
     summary: 'Items waiting to be synced per kind, fleet-wide, and the mailboxes with most',
     tag: 'monitoring',

@@ -22,6 +22,23 @@ const httpsUrl = z
   )
   .meta({ format: 'uri', pattern: '^https://' });
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const webhookUrl = z
+  .string()
+  .max(2048)
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an https:// URL (http:// only to localhost)' },
+  )
+  .meta({ format: 'uri' });
+
 /** ISO-8601 date or date-time; stored as a UTC instant. */
 const isoDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
   error: 'must be an ISO-8601 date (2024-01-31) or date-time (2024-01-31T00:00:00Z)',
@@ -45,6 +62,14 @@ export const profileCreateSchema = z.strictObject({
   processEmailFrom: isoDate.nullable().optional(),
   connectionTimeoutSec: secondsSetting(1, 3_600).optional(),
   ownerEmail: z.email().nullable().optional(),
+  /** Owner notifications: the mailbox that sends the digest email to ownerEmail. */
+  notificationMailboxId: z.uuid({ error: 'must be a UUID' }).nullable().optional(),
+  /** Owner notifications: where the signed digest is POSTed (https; http only to this machine). */
+  webhookUrl: webhookUrl.nullable().optional(),
+  /** Write-only: the HMAC-SHA256 key the webhook is signed with; sealed like the client secret. */
+  webhookSecret: z.string().min(16).max(4096).meta({ writeOnly: true }).optional(),
+  /** One digest per burst: a burst ends after this many seconds without a new error alert. */
+  digestQuietSec: secondsSetting(5, 3_600).optional(),
 });
 export const profileUpdateSchema = profileCreateSchema.partial();
 export type ProfileCreate = z.output<typeof profileCreateSchema>;

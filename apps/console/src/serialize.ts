@@ -29,6 +29,10 @@ export function profileView(profile: EmailServerProfile) {
     processEmailFrom: iso(profile.processEmailFrom),
     connectionTimeoutSec: profile.connectionTimeoutSec,
     ownerEmail: profile.ownerEmail,
+    notificationMailboxId: profile.notificationMailboxId,
+    webhookUrl: profile.webhookUrl,
+    hasWebhookSecret: profile.webhookSecretCiphertext !== null,
+    digestQuietSec: profile.digestQuietSec,
     createdAt: iso(profile.createdAt),
     updatedAt: iso(profile.updatedAt),
   };

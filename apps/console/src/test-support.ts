@@ -40,7 +40,10 @@ export interface ConsoleHarness {
 /** A console on this test file's own database and queue prefix, with captured logs. */
 export async function startConsole(
   label: string,
-  overrides: Partial<Pick<ConsoleDeps, 'testAndEnable' | 'clock' | 'security' | 'graphAllowedHosts'>> = {},
+  overrides: Partial<Pick<ConsoleDeps, 'testAndEnable' | 'clock' | 'security' | 'graphAllowedHosts'>> & {
+    /** Called before the app is ready (to add hooks). */
+    beforeReady?: (app: FastifyInstance) => void;
+  } = {},
 ): Promise<ConsoleHarness> {
   const db = await createTestDatabase(label);
   const redis = await createTestRedis(label);
@@ -75,6 +78,7 @@ export async function startConsole(
     // Tests send many bad tokens from one address; the limit itself is tested in security.test.ts.
     security: { authFailureLimit: { max: 10_000, windowMs: 60_000 }, ...overrides.security },
   });
+  overrides.beforeReady?.(app);
   await app.ready();
   return {
     app,

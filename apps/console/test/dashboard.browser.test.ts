@@ -23,9 +23,15 @@ let page: Page;
 let base: string;
 const consoleErrors: string[] = [];
 let profileId: string;
+/** Route handlers still running: the browser's polling must be over before the database goes. */
+let handling = 0;
 
 beforeAll(async () => {
   h = await startConsole('dashboard', {
+    beforeReady: (app) => {
+      app.addHook('preHandler', async () => void handling++);
+      app.addHook('onSend', async (_request, _reply, payload) => (handling--, payload));
+    },
     // Test & Enable as the engine answers it, slow enough that progress shows: addresses starting
     // with "bulk-bad" fail the mailbox check, the others get incoming email enabled.
     testAndEnable: async (mailboxId: string): Promise<TestAndEnableResult> => {
@@ -147,7 +153,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await page?.goto('about:blank'); // stops the dashboard's polling
   await browser?.close();
+  await waitFor(() => handling <= 0, { description: 'the last requests answered' });
   await h?.close();
 });
 

@@ -28,3 +28,4 @@ export {
   SecretKeyMismatchError,
   type RotationResult,
 } from './secrets/key-check';
+export { DigestNotifier, signWebhookBody, SIGNATURE_HEADER, type DigestDeps } from './notifications/digest';

@@ -51,6 +51,11 @@ const NUMBERS = [
 export function ProfilePage({ id }: { id: string }) {
   const profile = usePolling(`/api/profiles/${id}`, 0);
   const alerts = usePolling(`/api/profiles/${id}/alerts?limit=50&acknowledged=false`, 5_000);
+  const digests = usePolling(`/api/profiles/${id}/digests`, 10_000);
+  const sender = usePolling(
+    profile.data?.notificationMailboxId ? `/api/mailboxes/${profile.data.notificationMailboxId}` : null,
+    0,
+  );
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   if (!profile.data) return <ErrorNote error={profile.error} />;
@@ -84,6 +89,33 @@ export function ProfilePage({ id }: { id: string }) {
     const secret = String(new FormData(formElement).get('clientSecret') ?? '');
     formElement.reset();
     void patch({ clientSecret: secret }, 'Client secret replaced.');
+  };
+  const saveNotifications = async (event: Event) => {
+    event.preventDefault();
+    const formElement = event.target as HTMLFormElement;
+    const form = new FormData(formElement);
+    const address = String(form.get('notificationMailbox') ?? '')
+      .trim()
+      .toLowerCase();
+    const body: Record<string, unknown> = {
+      ownerEmail: String(form.get('ownerEmail') ?? '').trim() || null,
+      webhookUrl: String(form.get('webhookUrl') ?? '').trim() || null,
+      digestQuietSec: Number(form.get('digestQuietSec')),
+      notificationMailboxId: null,
+    };
+    const secret = String(form.get('webhookSecret') ?? '');
+    if (secret) body.webhookSecret = secret;
+    if (address) {
+      const found = await api(`/api/mailboxes?q=${encodeURIComponent(address)}&limit=5`);
+      const match = found.items.find((m: Json) => m.address === address);
+      if (!match) {
+        setError(`No mailbox has the address ${address}.`);
+        return;
+      }
+      body.notificationMailboxId = match.id;
+    }
+    (formElement.elements.namedItem('webhookSecret') as HTMLInputElement).value = '';
+    await patch(body, 'Notification settings saved.');
   };
   const acknowledge = async (alertId: string) => {
     await api(`/api/alerts/${alertId}/acknowledge`, { method: 'POST' });
@@ -131,10 +163,6 @@ export function ProfilePage({ id }: { id: string }) {
                 defaultValue={p.connectionTimeoutSec}
               />
             </label>
-            <label>
-              Owner email (notifications)
-              <input name="ownerEmail" type="email" defaultValue={p.ownerEmail ?? ''} />
-            </label>
             <p class="muted">
               Tenant {p.tenantId} · app {p.clientId} · client secret{' '}
               {p.hasClientSecret ? 'set (never shown)' : 'missing'}
@@ -151,6 +179,78 @@ export function ProfilePage({ id }: { id: string }) {
             <p class="muted">Sealed at rest; it is never shown again, here or in the API.</p>
             <button type="submit">Replace secret</button>
           </form>
+        </Section>
+      </div>
+      <div class="grid">
+        <Section title="Owner notifications">
+          <form class="settings" onSubmit={(e) => void saveNotifications(e)}>
+            <p class="muted">
+              One digest per burst of error alerts (mailboxes disabled, profile errors): an email from the
+              notification mailbox to the owner, and/or a webhook signed with HMAC-SHA256 (header
+              x-syncfleet-signature).
+            </p>
+            <label>
+              Owner email
+              <input name="ownerEmail" type="email" defaultValue={p.ownerEmail ?? ''} />
+            </label>
+            <label>
+              Notification mailbox (sends the digest email; needs outgoing email enabled)
+              <input
+                name="notificationMailbox"
+                type="email"
+                defaultValue={sender.data?.address ?? ''}
+                key={sender.data?.address}
+              />
+            </label>
+            <label>
+              Webhook URL
+              <input name="webhookUrl" type="url" defaultValue={p.webhookUrl ?? ''} />
+            </label>
+            <label>
+              Webhook signing secret {p.hasWebhookSecret ? '(set; leave empty to keep it)' : ''}
+              <input name="webhookSecret" type="password" autoComplete="off" minLength={16} />
+            </label>
+            <label>
+              A burst ends after (seconds without a new alert)
+              <input name="digestQuietSec" type="number" min={5} max={3600} defaultValue={p.digestQuietSec} />
+            </label>
+            <button type="submit">Save notification settings</button>
+          </form>
+        </Section>
+        <Section title="Digests sent">
+          {(digests.data?.items ?? []).length === 0 ? (
+            <p class="muted">No digest yet.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Alerts</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Webhook</th>
+                </tr>
+              </thead>
+              <tbody>
+                {digests.data.items.map((d: Json) => (
+                  <tr>
+                    <td title={d.subject}>{time(d.createdAt)}</td>
+                    <td>{d.alertCount}</td>
+                    <td>{d.email ? <StatusBadge status={d.email.status} /> : '—'}</td>
+                    <td>
+                      {d.webhook ? (
+                        <>
+                          <StatusBadge status={d.webhook.state} /> {d.webhook.attempts} attempt(s)
+                          {d.webhook.lastError ? ` — ${d.webhook.lastError}` : ''}
+                        </>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </Section>
       </div>
       <Section title="Open alerts (this profile and its mailboxes)">
