@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { SecretBox } from '@syncfleet/config';
-import { Prisma, type Db } from '@syncfleet/db';
+import type { Prisma } from '@syncfleet/db';
+import { type Db } from '@syncfleet/db';
 import type { Logger } from '@syncfleet/telemetry';
 import { createOutgoingEmail, OutgoingEmailInputError } from '../outgoing-email/create';
 
