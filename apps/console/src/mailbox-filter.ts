@@ -72,11 +72,11 @@ function orderBy(sort: MailboxSort, descending: boolean): Prisma.Sql {
       return Prisma.sql`m."address" ${dir}`;
     case 'lastAttempt':
       return Prisma.sql`s."lastAttemptAt" ${dir} NULLS LAST, m."address"`;
-    // Lag: how long an enabled workload has been due. Most late first = earliest nextDueAt.
+    // Lag: how long an enabled workload has been due. Most late first = enabled, earliest nextDueAt.
     case 'lag':
       return descending
-        ? Prisma.sql`(CASE WHEN s."enabled" THEN s."nextDueAt" END) ASC NULLS LAST, m."address"`
-        : Prisma.sql`(CASE WHEN s."enabled" THEN s."nextDueAt" END) DESC NULLS LAST, m."address"`;
+        ? Prisma.sql`s."enabled" DESC, s."nextDueAt" ASC, m."address"`
+        : Prisma.sql`s."enabled" ASC, s."nextDueAt" DESC, m."address"`;
     case 'errors':
       return Prisma.sql`s."lastErrorCount" ${dir}, s."transientFailureCount" ${dir}, m."address"`;
   }
