@@ -13,6 +13,7 @@ import { mailboxRoutes } from './routes/mailboxes';
 import { healthRoutes, monitoringRoutes } from './routes/monitoring';
 import { overviewRoutes } from './routes/overview';
 import { notificationRoutes } from './routes/notifications';
+import { importRoutes } from './routes/import';
 import { profileRoutes } from './routes/profiles';
 import { secretRoutes } from './routes/secrets';
 import { registerSecurityHeaders, sameOriginJsonOnly } from './security';
@@ -87,6 +88,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     bulkRoutes(api, routeDeps);
     overviewRoutes(api, routeDeps);
     notificationRoutes(api, routeDeps);
+    importRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);

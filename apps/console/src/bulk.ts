@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApprovalState, Prisma, type Db } from '@syncfleet/db';
+import { ApprovalState, Prisma, toDbWorkload, type Db } from '@syncfleet/db';
 import type { Logger } from '@syncfleet/telemetry';
 import { WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
 import { validationError } from './errors';
@@ -16,7 +16,7 @@ import type { TestAndEnableResult } from './types';
  * restarted) resumes the operation once its heartbeat is stale.
  */
 
-export const BULK_ACTIONS = ['approve', 'reject', 'test-and-enable', 'disable', 'update'] as const;
+export const BULK_ACTIONS = ['approve', 'reject', 'test-and-enable', 'disable', 'update', 'import'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
 /** Ids fit a 64 KiB body; larger selections are sent as a filter. */
@@ -52,7 +52,18 @@ export const operationResultsQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-type BulkParams = { workloads?: WorkloadName[]; settings?: MailboxSettings };
+export interface ImportParams {
+  profileId: string;
+  approve: boolean;
+  methods: Partial<Record<WorkloadName, 'None' | 'ServerSideSync'>>;
+  /** Per new mailbox id: what Graph said about the user. */
+  users: Record<
+    string,
+    { address: string; displayName: string | null; graphUserId: string; shared: boolean }
+  >;
+}
+
+type BulkParams = { workloads?: WorkloadName[]; settings?: MailboxSettings; import?: ImportParams };
 
 export interface BulkDeps {
   prisma: Db;
@@ -110,6 +121,32 @@ export class BulkRunner {
         where: { id: operation.id },
         data: total ? { total } : { total, status: 'Finished', finishedAt: now },
       });
+      return operation.id;
+    });
+    this.start(id);
+    return id;
+  }
+
+  /** An import from the tenant: one item per user to create, with the mailbox id it will get. */
+  async createImport(params: ImportParams): Promise<string> {
+    const now = this.deps.clock();
+    const entries = Object.entries(params.users);
+    const id = await this.deps.prisma.$transaction(async (tx) => {
+      const operation = await tx.bulkOperation.create({
+        data: {
+          action: 'import',
+          total: entries.length,
+          params: { import: params } as unknown as Prisma.InputJsonValue,
+          createdAt: now,
+          ...(entries.length ? {} : { status: 'Finished', finishedAt: now }),
+        },
+      });
+      for (let i = 0; i < entries.length; i += 1000)
+        await tx.bulkOperationItem.createMany({
+          data: entries
+            .slice(i, i + 1000)
+            .map(([mailboxId, u]) => ({ operationId: operation.id, mailboxId, address: u.address })),
+        });
       return operation.id;
     });
     this.start(id);
@@ -219,7 +256,14 @@ export class BulkRunner {
           ORDER BY i."address" LIMIT ${BATCH}`;
         if (!items.length) break;
         if (operation.action === 'test-and-enable') await this.testAndEnableBatch(id, items);
-        else await this.record(id, await this.databaseBatch(operation.action as BulkAction, params, items));
+        else
+          await this.record(
+            id,
+            await this.databaseBatch(operation.action as BulkAction, params, items),
+            operation.action === 'import'
+              ? 'Not created: a mailbox with this address or owner exists already.'
+              : undefined,
+          );
       }
       if (!this.stopped) {
         await prisma.bulkOperation.update({
@@ -245,12 +289,57 @@ export class BulkRunner {
         return disableWorkloads(prisma, ids, params.workloads ?? WORKLOAD_NAMES, clock());
       case 'update':
         return updateSettings(prisma, ids, params.settings ?? {});
+      case 'import':
+        return this.importBatch(ids, params.import!);
       case 'test-and-enable':
         throw new Error('test-and-enable runs per mailbox');
     }
   }
 
-  private async record(id: string, batch: BatchResult): Promise<void> {
+  /**
+   * Creates the batch's mailboxes (owner: the Graph user, as a User — a shared mailbox as a Queue,
+   * like Dynamics' queue mailboxes), approved if asked, every workload row present and disabled
+   * until Test & Enable. An address or owner that exists meanwhile is reported, not an error.
+   */
+  private async importBatch(ids: string[], params: ImportParams): Promise<BatchResult> {
+    const { prisma } = this.deps;
+    await prisma.mailbox.createMany({
+      data: ids.map((id) => {
+        const u = params.users[id]!;
+        return {
+          id,
+          address: u.address,
+          displayName: u.displayName,
+          ownerType: u.shared ? ('Queue' as const) : ('User' as const),
+          ownerId: `graph:${u.graphUserId}`,
+          profileId: params.profileId,
+          graphUserId: u.graphUserId,
+          approvalState: params.approve ? ('Approved' as const) : ('Empty' as const),
+        };
+      }),
+      skipDuplicates: true,
+    });
+    const created = await prisma.mailbox.findMany({ where: { id: { in: ids } }, select: { id: true } });
+    await prisma.mailboxWorkload.createMany({
+      data: created.flatMap(({ id }) =>
+        WORKLOAD_NAMES.map((name) => ({
+          mailboxId: id,
+          workload: toDbWorkload(name),
+          method: params.methods[name] ?? ('ServerSideSync' as const),
+          enabled: false,
+        })),
+      ),
+      skipDuplicates: true,
+    });
+    const done = new Set(created.map((m) => m.id));
+    return { done: [...done], missing: ids.filter((id) => !done.has(id)) };
+  }
+
+  private async record(
+    id: string,
+    batch: BatchResult,
+    missingMessage = 'The mailbox no longer exists.',
+  ): Promise<void> {
     const now = this.deps.clock();
     await this.deps.prisma.$transaction([
       this.deps.prisma.bulkOperationItem.updateMany({
@@ -259,7 +348,7 @@ export class BulkRunner {
       }),
       this.deps.prisma.bulkOperationItem.updateMany({
         where: { operationId: id, mailboxId: { in: batch.missing } },
-        data: { state: 'Failed', message: 'The mailbox no longer exists.', finishedAt: now },
+        data: { state: 'Failed', message: missingMessage, finishedAt: now },
       }),
     ]);
   }

@@ -1,7 +1,13 @@
 import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
-import { DigestNotifier, engineResourcesFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
+import {
+  DigestNotifier,
+  engineResourcesFromEnv,
+  listTenantUsers,
+  testAndEnable,
+  verifySecretKeys,
+} from '@syncfleet/sync';
 import { createLogger, onShutdown, runMain } from '@syncfleet/telemetry';
 import { buildConsole } from './app';
 import { BULL_BOARD_PATH } from './bull-board';
@@ -25,6 +31,7 @@ async function main(): Promise<void> {
     logger,
     adminToken: env.ADMIN_TOKEN,
     testAndEnable: (mailboxId) => testAndEnable(engine, mailboxId),
+    listTenantUsers: (profileId) => listTenantUsers(engine, profileId),
     graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
     security: {
       authFailureLimit: { max: env.CONSOLE_AUTH_MAX_FAILURES, windowMs: 60_000 },

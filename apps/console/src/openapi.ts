@@ -13,6 +13,7 @@ import {
 import { emailCreateSchema } from './routes/emails';
 import { bulkDisableSchema, bulkSchema, bulkUpdateSchema, operationResultsQuery } from './bulk';
 import { seriesQuery } from './routes/overview';
+import { importSchema } from './routes/import';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -222,6 +223,16 @@ export const OPERATIONS: Operation[] = [
     summary: 'Per minute and workload: cycles, items, failures, schedule lag (from SyncRun)',
     tag: 'monitoring',
     query: seriesQuery,
+  },
+  {
+    method: 'post',
+    path: '/api/profiles/{id}/import',
+    summary:
+      "Import mailboxes from the profile's tenant (users and shared mailboxes through Graph, filtered by domain or addresses): 202 with the operation",
+    tag: 'profiles',
+    body: importSchema,
+    status: 202,
+    errors: [400, 404, 502],
   },
   {
     method: 'get',

@@ -25,6 +25,10 @@ export interface ConsoleDeps {
   /** Compared in constant time with the bearer token (or the Basic password) of every admin request. */
   adminToken: string;
   testAndEnable: (mailboxId: string) => Promise<TestAndEnableResult>;
+  /** The profile's tenant users and shared mailboxes through Graph, page by page (tenant import). */
+  listTenantUsers?: (
+    profileId: string,
+  ) => AsyncIterable<{ graphUserId: string; address: string; displayName: string | null; shared: boolean }[]>;
   /** GRAPH_ALLOWED_HOSTS: hosts a profile's URLs may use besides Microsoft's endpoints. */
   graphAllowedHosts?: readonly string[];
   clock?: () => Date;

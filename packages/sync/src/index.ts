@@ -29,3 +29,4 @@ export {
   type RotationResult,
 } from './secrets/key-check';
 export { DigestNotifier, signWebhookBody, SIGNATURE_HEADER, type DigestDeps } from './notifications/digest';
+export { listTenantUsers, type TenantUser } from './import/tenant-users';

@@ -11,7 +11,7 @@ import { notFound, parse } from '../errors';
 import { uuidParam } from '../schemas';
 import type { RouteDeps } from '../types';
 
-const BODIES: Record<BulkAction, z.ZodType> = {
+const BODIES: Record<Exclude<BulkAction, 'import'>, z.ZodType> = {
   approve: bulkSchema,
   reject: bulkSchema,
   'test-and-enable': bulkSchema,
@@ -23,7 +23,7 @@ const BODIES: Record<BulkAction, z.ZodType> = {
 export function bulkRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { bulk, prisma } = deps;
 
-  for (const action of Object.keys(BODIES) as BulkAction[]) {
+  for (const action of Object.keys(BODIES) as Exclude<BulkAction, 'import'>[]) {
     app.post(`/api/mailboxes/bulk/${action}`, async (request, reply) => {
       const body = parse(BODIES[action], request.body ?? {}) as Parameters<typeof bulk.create>[1];
       const id = await bulk.create(action, body);

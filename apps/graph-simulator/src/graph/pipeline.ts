@@ -74,7 +74,8 @@ export function createGraphPipeline(deps: PipelineDeps, routes: Array<Route<Grap
     }
 
     let mailbox: Mailbox | undefined;
-    if (segments[0]?.toLowerCase() === 'users') {
+    // `/users` alone is the tenant's user list; `/users/{id|upn}/...` addresses one mailbox.
+    if (segments[0]?.toLowerCase() === 'users' && segments.length > 1) {
       const key = segments[1] ?? '';
       mailbox = deps.store.findMailbox(key);
       if (!mailbox || mailbox.tenantId !== claims.tid) {

@@ -37,6 +37,57 @@ function folderJson(store: Store, mailbox: Mailbox, folder: Container): Record<s
   };
 }
 
+/** GET /users page size: default 100, $top 1–999 (https://learn.microsoft.com/graph/paging). */
+const USERS_DEFAULT_TOP = 100;
+const USERS_MAX_TOP = 999;
+
+/**
+ * GET /users (https://learn.microsoft.com/graph/api/user-list): the tenant's user objects — users
+ * and shared mailboxes (a shared mailbox is a user whose sign-in is blocked: accountEnabled false);
+ * aliases are addresses, not objects, and distribution lists are groups. Server-side paging with an
+ * opaque $skiptoken in @odata.nextLink (the endpoint supports $top but not $skip); $top outside
+ * 1–999 is a 400. $select picks properties (id always).
+ */
+function listUsers(ctx: GraphCtx, req: Parameters<Route<GraphCtx>['handler']>[2]) {
+  const topText = req.query.get('$top');
+  const top = topText === null ? USERS_DEFAULT_TOP : Number(topText);
+  if (!Number.isInteger(top) || top < 1 || top > USERS_MAX_TOP)
+    return graphError(
+      400,
+      'Request_UnsupportedQuery',
+      `Invalid page size specified: '${topText}'. Must be between 1 and ${USERS_MAX_TOP} inclusive.`,
+    );
+  const token = req.query.get('$skiptoken');
+  const offset = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^o:/, ''));
+  if (!Number.isInteger(offset) || offset < 0)
+    return graphError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired.');
+  const users: Mailbox[] = [];
+  for (const [key, mb] of ctx.deps.store.mailboxes)
+    if (key === mb.address && mb.tenantId === ctx.claims.tid && (mb.kind === 'user' || mb.kind === 'shared'))
+      users.push(mb);
+  users.sort((a, b) => a.id.localeCompare(b.id));
+  const select = req.query
+    .get('$select')
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const view = (mb: Mailbox) => {
+    const full: Record<string, unknown> = { ...userJson(mb), accountEnabled: mb.kind !== 'shared' };
+    if (!select) return userJson(mb);
+    return Object.fromEntries([['id', mb.id], ...select.filter((f) => f in full).map((f) => [f, full[f]])]);
+  };
+  const body: Record<string, unknown> = {
+    '@odata.context': `${req.baseUrl}/v1.0/$metadata#users`,
+    value: users.slice(offset, offset + top).map(view),
+  };
+  if (offset + top < users.length) {
+    const q = new URLSearchParams(req.query);
+    q.set('$skiptoken', Buffer.from(`o:${offset + top}`).toString('base64url'));
+    body['@odata.nextLink'] = `${req.baseUrl}${req.path}?${q.toString().replace(/%24/g, '$')}`;
+  }
+  return json(200, body);
+}
+
 export function userRoutes(): Array<Route<GraphCtx>> {
   const folder = (ctx: GraphCtx, idOrName: string) =>
     ctx.deps.store.container(mailboxOf(ctx), idOrName, 'mailFolder');
@@ -72,6 +123,7 @@ export function userRoutes(): Array<Route<GraphCtx>> {
   }
 
   return [
+    { method: 'GET', pattern: 'users', handler: (ctx, _p, req) => listUsers(ctx, req) },
     { method: 'GET', pattern: 'users/:u', handler: (ctx) => json(200, userJson(mailboxOf(ctx))) },
     {
       method: 'GET',
