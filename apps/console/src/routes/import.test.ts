@@ -11,8 +11,7 @@ let h: ConsoleHarness;
 let fx: FleetFixture;
 let res: EngineResources;
 beforeAll(async () => {
-  let engine: EngineResources | undefined;
-  h = await startConsole('import', { listTenantUsers: (profileId) => listTenantUsers(engine!, profileId) });
+  h = await startConsole('import', { listTenantUsers: (profileId) => listTenantUsers(res, profileId) });
   fx = await createFleetFixture(h.db.prisma, { mailboxes: 2 }); // user1, user2 @contoso.test: known already
   await fx.sim.admin.createMailboxes(fx.tenantId, { count: 1_200, addressPattern: 'person{n}@contoso.test' });
   await fx.sim.admin.createMailboxes(fx.tenantId, {
@@ -22,7 +21,6 @@ beforeAll(async () => {
   });
   await fx.sim.admin.createMailboxes(fx.tenantId, { count: 30, addressPattern: 'guest{n}@fabrikam.test' });
   res = testEngineResources(fx, { prisma: h.db.prisma, redis: h.redis.redis, prefix: h.redis.prefix });
-  engine = res;
 }, 60_000);
 afterAll(async () => {
   await fx?.close();

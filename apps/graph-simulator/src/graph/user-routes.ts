@@ -58,7 +58,8 @@ function listUsers(ctx: GraphCtx, req: Parameters<Route<GraphCtx>['handler']>[2]
       `Invalid page size specified: '${topText}'. Must be between 1 and ${USERS_MAX_TOP} inclusive.`,
     );
   const token = req.query.get('$skiptoken');
-  const offset = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^o:/, ''));
+  const offset =
+    token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^o:/, ''));
   if (!Number.isInteger(offset) || offset < 0)
     return graphError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired.');
   const users: Mailbox[] = [];
