@@ -29,6 +29,7 @@ export const USAGE = `Usage: syncfleet <command> [options]   (env: SYNCFLEET_CON
   profiles create --name N --tenant T --client-id C --client-secret-stdin [--authority-url U]
                   [--graph-base-url U] [--max-connections N] [--min-polling-sec N]
                   [--process-email-from DATE] [--timeout-sec N] [--owner-email E]
+  profiles import <id> [--domain D] [--addresses A,B]   users and shared mailboxes from the tenant
   mailboxes list [filters] [--sort address|lastAttempt|lag|errors] [--order asc|desc] [--limit N] [--offset N]
      filters: [--q TEXT] [--profile ID] [--approval Empty|Approved|PendingApproval|Rejected]
               [--workload W] [--status NotRun|Success|Failure] [--enabled true|false]
@@ -90,6 +91,8 @@ const OPTIONS = {
       'ids',
       'incoming-filter',
       'tracked-folders',
+      'domain',
+      'addresses',
     ].map((name) => [name, { type: 'string' }]),
   ),
 } as const;
@@ -208,6 +211,20 @@ async function dispatch([group, action, id]: string[], values: Values, io: CliIo
     return result.unreadable.length ? 3 : 0;
   }
   if (group === 'mailboxes') return mailboxes(action, id, values, io, print, idArg);
+  if (group === 'profiles' && action === 'import') {
+    const addresses = str(values.addresses)
+      ?.split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    const body = { domain: str(values.domain), addresses };
+    const started = (
+      await request(io, 'POST', `/api/profiles/${idArg('profiles import')}/import`, body)
+    ).json();
+    io.err(
+      `Listed ${started.listed} tenant users; ${started.alreadyKnown} already known; importing ${started.operation.total}.\n`,
+    );
+    return follow(started.operation, 'import', values, io, print);
+  }
   if (group === 'alerts') {
     const base = values.profile
       ? `/api/profiles/${encodeURIComponent(String(values.profile))}/alerts`
@@ -396,7 +413,19 @@ async function bulk(
       .split(',')
       .map((w) => w.trim());
   if (action === 'update') body.settings = settingsOf(values);
-  let operation = (await request(io, 'POST', `/api/mailboxes/bulk/${action}`, body)).json();
+  const operation = (await request(io, 'POST', `/api/mailboxes/bulk/${action}`, body)).json();
+  return follow(operation, action, values, io, print);
+}
+
+/** Follows an operation to its end with the progress display, then prints the summary. */
+async function follow(
+  started: { id: string; total: number; status: string; done: number },
+  action: string,
+  values: Values,
+  io: CliIo,
+  print: (data: unknown, render: () => string) => void,
+): Promise<number> {
+  let operation = started as typeof started & { succeeded: number; failed: number };
   const bar = values.json ? undefined : io.progress?.(operation.total, action);
   while (operation.status === 'Running') {
     bar?.update(operation.done, operation);

@@ -1,7 +1,8 @@
 import { createFleetFixture, testEngineResources, type FleetFixture } from '@syncfleet/sync/testing';
 import { listTenantUsers, type EngineResources } from '@syncfleet/sync';
 import { waitFor } from '@syncfleet/testing';
-import { call, startConsole, type ConsoleHarness, type Json } from '../test-support';
+import { runCli } from '../cli-commands';
+import { ADMIN_TOKEN, call, startConsole, type ConsoleHarness, type Json } from '../test-support';
 
 /**
  * Tenant import against the Graph simulator: GET /users paged (the console asks for 999 a page;
@@ -91,4 +92,32 @@ describe('import mailboxes from the tenant', () => {
     expect(bad.status).toBe(400);
     expect((bad.json as Json).error.fields[0].path).toBe('domain');
   });
+});
+
+test('the CLI imports with a progress display and a summary', async () => {
+  const baseUrl = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  let out = '';
+  let err = '';
+  const done: number[] = [];
+  const code = await runCli(
+    ['profiles', 'import', fx.profileId, '--addresses', 'guest3@fabrikam.test,guest4@fabrikam.test'],
+    {
+      baseUrl,
+      token: ADMIN_TOKEN,
+      readStdin: async () => '',
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      pollMs: 20,
+      progress: () => ({ update: (n) => done.push(n), stop: () => {} }),
+    },
+  );
+  expect(code).toBe(0);
+  expect(err).toContain('importing 2');
+  expect(done.at(-1)).toBe(2);
+  expect(out).toMatch(/import\s+2\s+2\s+0\s+Finished/);
+  expect(
+    await h.db.prisma.mailbox.count({
+      where: { address: { in: ['guest3@fabrikam.test', 'guest4@fabrikam.test'] } },
+    }),
+  ).toBe(2);
 });

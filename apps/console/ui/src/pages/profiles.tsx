@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Json } from '../api';
 import { usePolling } from '../hooks';
 import { ErrorNote, Section, StatusBadge, time } from '../ui';
+import { OperationPanel } from './operation';
 
 export function ProfilesPage() {
   const { data, error } = usePolling('/api/profiles?limit=500', 10_000);
@@ -58,7 +59,25 @@ export function ProfilePage({ id }: { id: string }) {
   );
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [importing, setImporting] = useState<{ id: string; note: string } | null>(null);
   if (!profile.data) return <ErrorNote error={profile.error} />;
+  const startImport = async (event: Event) => {
+    event.preventDefault();
+    const domain = String(new FormData(event.target as HTMLFormElement).get('domain') ?? '').trim();
+    setError(null);
+    try {
+      const started = await api(`/api/profiles/${id}/import`, {
+        method: 'POST',
+        body: domain ? { domain } : {},
+      });
+      setImporting({
+        id: started.operation.id,
+        note: `${started.listed} users listed in the tenant, ${started.alreadyKnown} already known.`,
+      });
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
   const p = profile.data;
   const patch = async (body: Record<string, unknown>, done: string) => {
     setError(null);
@@ -253,6 +272,25 @@ export function ProfilePage({ id }: { id: string }) {
           )}
         </Section>
       </div>
+      <Section title="Import mailboxes from the tenant">
+        <form class="filters" onSubmit={(e) => void startImport(e)}>
+          <label>
+            Domain (empty: every user and shared mailbox)
+            <input name="domain" placeholder="contoso.com" />
+          </label>
+          <button type="submit">Import</button>
+        </form>
+        <p class="muted">
+          Lists the tenant's users and shared mailboxes through Graph (the app needs User.Read.All) and
+          creates the ones not known yet, approved; then select them and run Test & Enable.
+        </p>
+        {importing && (
+          <>
+            <p role="status">{importing.note}</p>
+            <OperationPanel id={importing.id} />
+          </>
+        )}
+      </Section>
       <Section title="Open alerts (this profile and its mailboxes)">
         <table class="alerts">
           <thead>
