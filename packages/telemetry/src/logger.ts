@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -44,9 +44,15 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env): 'pretty' | 'jso
   return process.stdout.isTTY ? 'pretty' : 'json';
 }
 
+/** pino-pretty is loaded only when a terminal shows the logs: every app imports this module. */
+function loadPretty(): typeof PinoPretty {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('pino-pretty') as typeof PinoPretty;
+}
+
 export function createLogger({ name, level = 'info', destination, base }: LoggerOptions): Logger {
   if (!destination && logFormat() === 'pretty')
-    destination = pretty({
+    destination = loadPretty()({
       sync: true,
       colorize: true,
       translateTime: 'SYS:HH:MM:ss',

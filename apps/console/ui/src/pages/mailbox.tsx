@@ -141,7 +141,7 @@ export function MailboxPage({ id }: { id: string }) {
     <>
       <h1>{m.address}</h1>
       <p class="muted">
-        {m.displayName ?? ''} · owner {m.owner.type} {m.owner.id} · profile{' '}
+        {m.displayName ? `${m.displayName} · ` : ''}owner {m.owner.type} {m.owner.id} · profile{' '}
         <a href={`#/profiles/${data.profile.id}`}>{data.profile.name}</a> · approval{' '}
         <StatusBadge status={m.approvalState} />
       </p>
@@ -233,6 +233,7 @@ export function MailboxPage({ id }: { id: string }) {
           </table>
         </Section>
         <Section title="Folders (delta sync health)">
+          {data.folders.length === 0 && <p class="muted">No folder synced yet.</p>}
           <table>
             <tbody>
               {data.folders.map((f: Json) => (
