@@ -50,7 +50,9 @@ export function dashboardBundle(): Promise<Bundle> {
  * Scripts come from 'self' only (CSP script-src 'self': no inline script anywhere).
  */
 export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
-  await dashboardBundle();
+  // Built in the background: the console listens at once, the first page view waits for it. A build
+  // error (a broken ui/ source) then answers that view with a 500 and is logged, nothing else stops.
+  dashboardBundle().catch((error: unknown) => app.log.error({ err: error }, 'dashboard build failed'));
   const send =
     (type: string, pick: (b: Bundle) => string) => async (_request: unknown, reply: FastifyReply) =>
       reply
