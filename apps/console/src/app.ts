@@ -7,6 +7,8 @@ import { errorBody, installErrorHandling, notFound } from './errors';
 import { assertDocumented, buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
 import { bulkRoutes } from './routes/bulk';
+import { changeRoutes } from './routes/changes';
+import { contactRoutes } from './routes/contacts';
 import { emailRoutes } from './routes/emails';
 import { mailboxActionRoutes } from './routes/mailbox-actions';
 import { mailboxRoutes } from './routes/mailboxes';
@@ -16,6 +18,7 @@ import { notificationRoutes } from './routes/notifications';
 import { importRoutes } from './routes/import';
 import { profileRoutes } from './routes/profiles';
 import { secretRoutes } from './routes/secrets';
+import { taskRoutes } from './routes/tasks';
 import { registerSecurityHeaders, sameOriginJsonOnly } from './security';
 import type { ConsoleDeps, ConsoleSecurity, RouteDeps } from './types';
 import { UploadBudget } from './upload-budget';
@@ -89,6 +92,9 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     overviewRoutes(api, routeDeps);
     notificationRoutes(api, routeDeps);
     importRoutes(api, routeDeps);
+    contactRoutes(api, routeDeps);
+    taskRoutes(api, routeDeps);
+    changeRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {
       throw notFound('Route', `${request.method} ${request.url.split('?')[0]}`);

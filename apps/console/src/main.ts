@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     secretBox,
     logger,
     adminToken: env.ADMIN_TOKEN,
-    testAndEnable: (mailboxId) => testAndEnable(engine, mailboxId),
+    testAndEnable: (mailboxId, options) => testAndEnable(engine, mailboxId, options),
     listTenantUsers: (profileId) => listTenantUsers(engine, profileId),
     graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
     security: {

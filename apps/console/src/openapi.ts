@@ -14,6 +14,7 @@ import { emailCreateSchema } from './routes/emails';
 import { bulkDisableSchema, bulkSchema, bulkUpdateSchema, operationResultsQuery } from './bulk';
 import { seriesQuery } from './routes/overview';
 import { importSchema } from './routes/import';
+import { ACT_OPERATIONS, testAndEnableQuery } from './routes/act-schemas';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -125,8 +126,10 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/api/mailboxes/{id}/test-and-enable',
-    summary: 'Test & Enable (200 also when checks fail; see body)',
+    summary:
+      'Test & Enable (200 also when checks fail; see body); overwrite=true takes ACT from another deployment',
     tag: 'mailboxes',
+    query: testAndEnableQuery,
     errors: [404],
   },
   {
@@ -278,6 +281,7 @@ export const OPERATIONS: Operation[] = [
       'Re-seal every profile secret under the newest SECRET_KEYS key (then older keys can be removed); idempotent',
     tag: 'secrets',
   },
+  ...ACT_OPERATIONS,
 ];
 
 /**

@@ -24,7 +24,7 @@ export interface ConsoleDeps {
   logger: Logger;
   /** Compared in constant time with the bearer token (or the Basic password) of every admin request. */
   adminToken: string;
-  testAndEnable: (mailboxId: string) => Promise<TestAndEnableResult>;
+  testAndEnable: (mailboxId: string, options?: { overwrite?: boolean }) => Promise<TestAndEnableResult>;
   /** The profile's tenant users and shared mailboxes through Graph, page by page (tenant import). */
   listTenantUsers?: (
     profileId: string,

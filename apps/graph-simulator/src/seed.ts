@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { z } from 'zod';
 import { inbound } from './admin/inbound';
 import type { inboundInput } from './admin/schemas';
-import { contactKind, eventKind, isErrorResponse, taskKind } from './graph/pim-model';
+import { calendarEventKind } from './graph/calendar-model';
+import { contactKind, isErrorResponse, taskKind } from './graph/pim-model';
 import type { PimKind } from './graph/pim-model';
 import type { Mailbox, MailboxKind } from './store/model';
 import type { Store } from './store/store';
@@ -10,6 +11,8 @@ import type { Store } from './store/store';
 export interface SeedMailbox {
   id?: string;
   address: string;
+  userPrincipalName?: string;
+  proxyAddresses?: string[];
   displayName?: string;
   kind?: MailboxKind;
   messages?: Array<z.input<typeof inboundInput>>;
@@ -23,7 +26,8 @@ export interface SeedFile {
   idSeed?: string;
   tenants: Array<{
     tenantId: string;
-    apps?: Array<{ clientId: string; clientSecret: string }>;
+    /** `roles`: granted application permissions (default DEFAULT_APP_ROLES). */
+    apps?: Array<{ clientId: string; clientSecret: string; roles?: string[] }>;
     mailboxes?: SeedMailbox[];
   }>;
 }
@@ -50,13 +54,13 @@ function addItems(
 export function applySeed(store: Store, seed: SeedFile): void {
   for (const t of seed.tenants) {
     const tenant = store.createTenant(t.tenantId);
-    for (const app of t.apps ?? []) store.createApp(tenant, app.clientId, app.clientSecret);
+    for (const app of t.apps ?? []) store.createApp(tenant, app.clientId, app.clientSecret, app.roles);
     for (const m of t.mailboxes ?? []) {
       const mailbox = store.createMailbox(tenant, m);
       for (const message of m.messages ?? []) {
         inbound(store, mailbox, { subject: '', body: '', ...message });
       }
-      addItems(store, mailbox, eventKind, m.events);
+      addItems(store, mailbox, calendarEventKind, m.events);
       addItems(store, mailbox, contactKind, m.contacts);
       addItems(store, mailbox, taskKind, m.tasks);
     }

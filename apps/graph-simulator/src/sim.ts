@@ -14,6 +14,8 @@ import { createDeltaEngine } from './graph/delta';
 import type { DeltaEngine } from './graph/delta';
 import { messageRoutes } from './graph/message-routes';
 import { createGraphPipeline } from './graph/pipeline';
+import { calendarRoutes } from './graph/calendar-routes';
+import { todoListExtensionRoutes } from './graph/todo-list-extensions';
 import { pimRoutes } from './graph/pim-routes';
 import { sendRoutes } from './graph/send-routes';
 import { subscriptionRoutes } from './graph/subscription-routes';
@@ -82,7 +84,9 @@ export function createSimCore(options: {
     ...userRoutes(),
     ...messageRoutes(),
     ...sendRoutes(),
+    ...calendarRoutes(),
     ...pimRoutes(),
+    ...todoListExtensionRoutes(),
     ...subscriptionRoutes(),
   ]);
   const admin = createRouter(adminRoutes());

@@ -66,10 +66,22 @@ export const REASONS = {
     summary:
       'access denied (403): the app lacks the application permission, or an application access policy excludes the mailbox',
   },
+  AppPermissionMissing: {
+    kind: 'permanent',
+    scope: 'profile',
+    summary:
+      'the app registration lacks a Microsoft Graph application permission the enabled workloads need (or has none at all): an administrator grants it with admin consent, then Test & Enable',
+  },
   MailboxUnavailable: {
     kind: 'permanent',
     scope: 'mailbox',
     summary: 'the address has no mailbox Graph can sync (inactive, on-premises, not a user, over quota)',
+  },
+  OwnedElsewhere: {
+    kind: 'permanent',
+    scope: 'mailbox',
+    summary:
+      "another Syncfleet deployment owns this mailbox's appointments, contacts and tasks (its ownership marker is in the mailbox): ACT stays off here until Test & Enable is run with overwrite",
   },
   ProfileAuth: {
     kind: 'permanent',

@@ -30,3 +30,4 @@ export {
 } from './secrets/key-check';
 export { DigestNotifier, signWebhookBody, SIGNATURE_HEADER, type DigestDeps } from './notifications/digest';
 export { listTenantUsers, type TenantUser } from './import/tenant-users';
+export * from './act';

@@ -7,6 +7,7 @@ import { disableWorkloads, setApproval } from '../mailbox-ops';
 import { disableSchema, uuidParam } from '../schemas';
 import { mailboxView } from '../serialize';
 import type { RouteDeps } from '../types';
+import { testAndEnableQuery } from './act-schemas';
 
 /** Approve / reject the email address, Test & Enable, disable. */
 export function mailboxActionRoutes(app: FastifyInstance, deps: RouteDeps): void {
@@ -43,12 +44,15 @@ export function mailboxActionRoutes(app: FastifyInstance, deps: RouteDeps): void
   // 200 even when checks fail: the body says which did. Only an unknown mailbox is an HTTP error.
   app.post('/api/mailboxes/:id/test-and-enable', async (request) => {
     const { id } = parse(uuidParam, request.params);
+    const { overwrite } = parse(testAndEnableQuery, request.query);
     await requireMailbox(id);
-    const result = await deps.testAndEnable(id).catch((error: unknown) => {
-      // Deleted between our check and the engine's read.
-      if (classifyError(error).reason === 'NotFound') throw notFound('Mailbox', id);
-      throw error;
-    });
+    const result = await deps
+      .testAndEnable(id, { overwrite: overwrite === 'true' })
+      .catch((error: unknown) => {
+        // Deleted between our check and the engine's read.
+        if (classifyError(error).reason === 'NotFound') throw notFound('Mailbox', id);
+        throw error;
+      });
     request.log.info(
       { mailboxId: id, ok: result.ok, workloads: result.workloads },
       'test and enable finished',

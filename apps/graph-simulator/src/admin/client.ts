@@ -16,6 +16,8 @@ export class SimAdminError extends Error {
 export interface MailboxRef {
   id: string;
   address: string;
+  /** Not the address (user: get resolves `/users/{id | userPrincipalName}`). */
+  userPrincipalName: string;
 }
 
 export type SimAdminClient = ReturnType<typeof createAdminClient>;
@@ -47,10 +49,21 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
         `/tenants/${enc(tenantId)}/apps/${enc(clientId)}`,
         { secretExpiresAt },
       ),
-    createApp: (
-      tenantId: string,
-      app: { clientId?: string; clientSecret?: string; secretExpiresAt?: string } = {},
-    ) => call<{ clientId: string; clientSecret: string }>('POST', `/tenants/${enc(tenantId)}/apps`, app),
+    createApp: (tenantId: string, app: z.input<typeof s.appInput> = {}) =>
+      call<{ clientId: string; clientSecret: string; roles: string[] }>(
+        'POST',
+        `/tenants/${enc(tenantId)}/apps`,
+        app,
+      ),
+    /** Grant (or revoke) application permissions; tokens issued before keep their roles. */
+    setAppRoles: (tenantId: string, clientId: string, roles: string[]) =>
+      call<{ clientId: string; roles: string[] }>(
+        'PATCH',
+        `/tenants/${enc(tenantId)}/apps/${enc(clientId)}`,
+        {
+          roles,
+        },
+      ),
     createMailbox: (tenantId: string, mailbox: z.input<typeof s.mailboxInput>) =>
       call<MailboxRef>('POST', `/tenants/${enc(tenantId)}/mailboxes`, mailbox),
     createMailboxes: (tenantId: string, bulk: z.input<typeof s.bulkMailboxInput>) =>
@@ -84,6 +97,9 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
       call<Record<string, unknown>>('PATCH', `/mailboxes/${enc(mailbox)}/events/${enc(id)}`, patch),
     deleteEvent: (mailbox: string, id: string) =>
       call<string>('DELETE', `/mailboxes/${enc(mailbox)}/events/${enc(id)}`),
+    /** The user answering (accept, tentativelyAccept, decline) or cancelling (cancel) in Outlook. */
+    eventAction: (mailbox: string, id: string, action: string, body: Record<string, unknown> = {}) =>
+      call<string>('POST', `/mailboxes/${enc(mailbox)}/events/${enc(id)}/${enc(action)}`, body),
     createContact: (mailbox: string, contact: Record<string, unknown>) =>
       call<Record<string, unknown>>('POST', `/mailboxes/${enc(mailbox)}/contacts`, contact),
     updateContact: (mailbox: string, id: string, patch: Record<string, unknown>) =>

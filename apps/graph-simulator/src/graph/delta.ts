@@ -22,6 +22,8 @@ export interface DeltaScope {
   window?: [number, number];
   filter?: (item: Item) => boolean;
   select?: string[];
+  /** `$expand` of extended properties or open extensions (extensions.ts), kept for the whole round. */
+  expand?: (item: Item, json: Record<string, unknown>) => void;
   /** Request path after `/v1.0`, reused to build nextLink/deltaLink. */
   pathBase: string;
   /** The initial request's query string (without state tokens), for a reset's Location header. */
@@ -149,7 +151,9 @@ export function createDeltaEngine(deps: DeltaEngineDeps) {
         .map(([key]) => key);
       return { ...type, ...serializeItem(item, ['changeKey', 'parentFolderId', ...changed]) };
     }
-    return { ...type, ...serializeItem(item, scope.select) };
+    const out = { ...type, ...serializeItem(item, scope.select) };
+    scope.expand?.(item, out);
+    return out;
   }
 
   function page(

@@ -7,7 +7,12 @@ import { parseFilter, parseOrderBy, parseSelect, serializeItem } from './odata';
 export function listItems(
   req: SimRequest,
   items: Item[],
-  options: { defaultOrder?: string; context: string } = { context: '' },
+  options: {
+    defaultOrder?: string;
+    context: string;
+    /** `$expand` of extended properties or extensions (extensions.ts). */
+    expand?: (item: Item, json: Record<string, unknown>) => void;
+  } = { context: '' },
 ): SimResponse {
   const filter = parseFilter(req.query.get('$filter'));
   if (filter && 'error' in filter) return badRequest(filter.error, 'ErrorInvalidUrlQueryFilter');
@@ -20,7 +25,11 @@ export function listItems(
   const page = list.slice(skip, skip + top);
   const body: Record<string, unknown> = {
     '@odata.context': `${req.baseUrl}/v1.0/$metadata#${options.context}`,
-    value: page.map((i) => serializeItem(i, select)),
+    value: page.map((i) => {
+      const out = serializeItem(i, select);
+      options.expand?.(i, out);
+      return out;
+    }),
   };
   if (skip + top < list.length) {
     const q = new URLSearchParams(req.query);

@@ -1,7 +1,8 @@
 import type { SimResponse } from '../http/types';
 import { graphError } from '../http/errors';
-import type { ContainerKind, ItemKind, Mailbox } from '../store/model';
+import type { ContainerKind, Item, ItemKind, Mailbox } from '../store/model';
 import type { Store } from '../store/store';
+import { takeExtendedProperties, takeOpenExtensions } from './extensions';
 import { recipient } from './mail-model';
 
 export interface PimKind {
@@ -14,8 +15,8 @@ export interface PimKind {
     mailbox: Mailbox,
     input: Record<string, unknown>,
   ): Record<string, unknown> | SimResponse;
-  /** Validates/normalises a PATCH. */
-  patch(input: Record<string, unknown>): Record<string, unknown> | SimResponse;
+  /** Validates/normalises a PATCH (`existing`: the item patched, for properties merged by id). */
+  patch(input: Record<string, unknown>, existing?: Item): Record<string, unknown> | SimResponse;
   context: string;
 }
 
@@ -74,9 +75,15 @@ export const contactKind: PimKind = {
   containerKind: 'contactFolder',
   defaultContainer: 'contacts',
   context: 'users/contacts',
-  build(_store, _mailbox, input) {
+  build(_store, _mailbox, raw) {
+    const input = takeExtendedProperties(writable(raw));
+    if (isErrorResponse(input)) return input;
     return {
       displayName: [input.givenName, input.surname].filter(Boolean).join(' ') || null,
+      middleName: null,
+      department: null,
+      businessAddress: {},
+      personalNotes: '',
       givenName: null,
       surname: null,
       emailAddresses: [],
@@ -86,10 +93,10 @@ export const contactKind: PimKind = {
       companyName: null,
       jobTitle: null,
       categories: [],
-      ...writable(input),
+      ...input,
     };
   },
-  patch: writable,
+  patch: (input, existing) => takeExtendedProperties(writable(input), existing),
 };
 
 function taskPatch(input: Record<string, unknown>): Record<string, unknown> | SimResponse {
@@ -119,7 +126,9 @@ export const taskKind: PimKind = {
   defaultContainer: 'defaultList',
   context: 'users/todo/lists/tasks',
   build(_store, _mailbox, input) {
-    const patch = taskPatch(input);
+    const validated = taskPatch(input);
+    if (isErrorResponse(validated)) return validated;
+    const patch = takeOpenExtensions(validated);
     if (isErrorResponse(patch)) return patch;
     return {
       title: '',

@@ -4,12 +4,12 @@ import type { SimRequest, SimResponse } from '../http/types';
 import type { Container } from '../store/model';
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
-import { dateOf } from './delta';
+import { expansionOf, extendedPropertyFilter } from './extensions';
 import { ifMatchFails, listItems, listPlain } from './listing';
 import { itemNotFound } from './message-routes';
 import { parseSelect, serializeItem } from './odata';
 import type { PimKind } from './pim-model';
-import { contactKind, eventKind, isErrorResponse, taskKind } from './pim-model';
+import { contactKind, isErrorResponse, taskKind } from './pim-model';
 
 const containerNotFound = () =>
   graphError(404, 'ErrorItemNotFound', 'The specified folder could not be found in the store.');
@@ -39,8 +39,15 @@ function crud(kind: PimKind, collection: string, containerParam: boolean): Array
       handler: (ctx, params, req) => {
         const container = containerOf(ctx, params);
         if (!container) return containerNotFound();
-        return listItems(req, ctx.deps.store.itemsIn(mailboxOf(ctx), container.id), {
+        let items = ctx.deps.store.itemsIn(mailboxOf(ctx), container.id);
+        // Extended-property filters (extensions.ts) are applied here; other filters by listItems.
+        const byProperty = extendedPropertyFilter(req.query.get('$filter'));
+        if (byProperty) items = items.filter(byProperty);
+        const query = new URLSearchParams(req.query);
+        if (byProperty) query.delete('$filter');
+        return listItems({ ...req, query }, items, {
           context: kind.context,
+          expand: expansionOf(req.query.get('$expand')),
         });
       },
     },
@@ -68,7 +75,10 @@ function crud(kind: PimKind, collection: string, containerParam: boolean): Array
       pattern: `${collection}/:id`,
       handler: (ctx, params, req) => {
         const item = itemOf(ctx, params);
-        return item ? json(200, serializeItem(item, parseSelect(req.query.get('$select')))) : itemNotFound();
+        if (!item) return itemNotFound();
+        const out = serializeItem(item, parseSelect(req.query.get('$select')));
+        expansionOf(req.query.get('$expand'))?.(item, out);
+        return json(200, out);
       },
     },
     {
@@ -81,7 +91,7 @@ function crud(kind: PimKind, collection: string, containerParam: boolean): Array
         if (conflict) return conflict;
         const input = body(req);
         if (!input) return graphError(400, 'ErrorInvalidRequest', 'The request body must be a JSON object.');
-        const patch = kind.patch(input);
+        const patch = kind.patch(input, item);
         if (isErrorResponse(patch)) return patch;
         ctx.deps.store.updateItem(mailboxOf(ctx), item, patch as Record<string, unknown>);
         return json(200, serializeItem(item));
@@ -185,6 +195,7 @@ function deltaRoute(kind: PimKind, pattern: string, windowed: boolean): Route<Gr
           window: w,
           // calendarView delta supports no $select (event: delta); contacts and tasks do.
           select: windowed ? undefined : parseSelect(req.query.get('$select')),
+          expand: windowed ? undefined : expansionOf(req.query.get('$expand')),
           pathBase: req.path.slice('/v1.0'.length),
         };
       });
@@ -194,21 +205,7 @@ function deltaRoute(kind: PimKind, pattern: string, windowed: boolean): Route<Gr
 
 export function pimRoutes(): Array<Route<GraphCtx>> {
   return [
-    ...crud(eventKind, 'users/:u/events', false),
-    ...crud(eventKind, 'users/:u/calendar/events', false),
-    {
-      method: 'GET',
-      pattern: 'users/:u/calendarView',
-      handler: (ctx, _p, req) => {
-        const w = window(req);
-        if (!Array.isArray(w)) return w;
-        const cal = ctx.deps.store.container(mailboxOf(ctx), 'calendar', 'calendar');
-        const items = cal ? ctx.deps.store.itemsIn(mailboxOf(ctx), cal.id) : [];
-        const inside = items.filter((i) => dateOf(i.fields.start) < w[1] && dateOf(i.fields.end) > w[0]);
-        return listItems(req, inside, { context: 'users/calendarView' });
-      },
-    },
-    deltaRoute(eventKind, 'users/:u/calendarView/delta', true),
+    // Events, calendarView and its delta: calendar-routes.ts.
     ...containers(contactKind, 'users/:u/contactFolders'),
     ...crud(contactKind, 'users/:u/contacts', false),
     ...crud(contactKind, 'users/:u/contactFolders/:c/contacts', true),

@@ -5,13 +5,18 @@ import type { Store } from '../store/store';
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
 import { listPlain } from './listing';
+import { parseSelect } from './odata';
 
-export function userJson(mailbox: Mailbox): Record<string, unknown> {
-  return {
+/**
+ * user resource: the default properties (user: get, "Optional query parameters"); `proxyAddresses`
+ * is "Returned only on $select", so it and any other non-default property come only when selected.
+ */
+export function userJson(mailbox: Mailbox, select?: string[]): Record<string, unknown> {
+  const all: Record<string, unknown> = {
     id: mailbox.id,
     displayName: mailbox.displayName,
     mail: mailbox.address,
-    userPrincipalName: mailbox.address,
+    userPrincipalName: mailbox.userPrincipalName,
     businessPhones: [],
     givenName: null,
     surname: null,
@@ -20,6 +25,54 @@ export function userJson(mailbox: Mailbox): Record<string, unknown> {
     officeLocation: null,
     preferredLanguage: 'en-US',
   };
+  if (!select) return all;
+  const out: Record<string, unknown> = { id: mailbox.id };
+  for (const name of select) {
+    if (name === 'proxyAddresses') out.proxyAddresses = [...mailbox.proxyAddresses];
+    // Returned only on $select: a shared mailbox is a user whose sign-in is blocked.
+    else if (name === 'accountEnabled') out.accountEnabled = mailbox.kind !== 'shared';
+    else if (name in all) out[name] = all[name];
+  }
+  return out;
+}
+
+/**
+ * `$filter` of user: list as far as the fleet uses it: `mail eq '…'`, `userPrincipalName eq '…'`
+ * and `proxyAddresses/any(x:x eq 'smtp:…')` (user resource: mail "Supports $filter (eq, …)";
+ * proxyAddresses "Supports $filter (eq, …)", "the any operator is required for filter expressions
+ * on multi-valued properties"), joined by `or`. Values compare case-insensitively, as the directory
+ * does. Anything else → 400 (the simulator's limit, not Graph's).
+ */
+function userFilter(expr: string): { values: string[]; test: (m: Mailbox) => boolean } | { error: string } {
+  const clauses = expr.split(/\s+or\s+/i);
+  const tests: Array<(m: Mailbox) => boolean> = [];
+  const values: string[] = [];
+  for (const clause of clauses) {
+    const text = clause
+      .trim()
+      .replace(/^\((.*)\)$/, '$1')
+      .trim();
+    const eq = /^(mail|userPrincipalName)\s+eq\s+'((?:[^']|'')*)'$/i.exec(text);
+    if (eq) {
+      const value = (eq[2] ?? '').replace(/''/g, "'").toLowerCase();
+      values.push(value);
+      tests.push(
+        eq[1]?.toLowerCase() === 'mail' ? (m) => m.address === value : (m) => m.userPrincipalName === value,
+      );
+      continue;
+    }
+    const any = /^proxyAddresses\/any\((\w+):\s*\1\s+eq\s+'((?:[^']|'')*)'\)$/i.exec(text);
+    if (any) {
+      const value = (any[2] ?? '').replace(/''/g, "'").toLowerCase();
+      values.push(value.replace(/^smtp:/, ''));
+      tests.push((m) => m.proxyAddresses.some((p) => p.toLowerCase() === value));
+      continue;
+    }
+    return {
+      error: `Unsupported or invalid query filter clause specified for property of resource 'User': ${text}`,
+    };
+  }
+  return { values, test: (m) => tests.some((t) => t(m)) };
 }
 
 function folderJson(store: Store, mailbox: Mailbox, folder: Container): Record<string, unknown> {
@@ -35,58 +88,6 @@ function folderJson(store: Store, mailbox: Mailbox, folder: Container): Record<s
     totalItemCount: items.length,
     isHidden: false,
   };
-}
-
-/** GET /users page size: default 100, $top 1–999 (https://learn.microsoft.com/graph/paging). */
-const USERS_DEFAULT_TOP = 100;
-const USERS_MAX_TOP = 999;
-
-/**
- * GET /users (https://learn.microsoft.com/graph/api/user-list): the tenant's user objects — users
- * and shared mailboxes (a shared mailbox is a user whose sign-in is blocked: accountEnabled false);
- * aliases are addresses, not objects, and distribution lists are groups. Server-side paging with an
- * opaque $skiptoken in @odata.nextLink (the endpoint supports $top but not $skip); $top outside
- * 1–999 is a 400. $select picks properties (id always).
- */
-function listUsers(ctx: GraphCtx, req: Parameters<Route<GraphCtx>['handler']>[2]) {
-  const topText = req.query.get('$top');
-  const top = topText === null ? USERS_DEFAULT_TOP : Number(topText);
-  if (!Number.isInteger(top) || top < 1 || top > USERS_MAX_TOP)
-    return graphError(
-      400,
-      'Request_UnsupportedQuery',
-      `Invalid page size specified: '${topText}'. Must be between 1 and ${USERS_MAX_TOP} inclusive.`,
-    );
-  const token = req.query.get('$skiptoken');
-  const offset =
-    token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^o:/, ''));
-  if (!Number.isInteger(offset) || offset < 0)
-    return graphError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired.');
-  const users: Mailbox[] = [];
-  for (const [key, mb] of ctx.deps.store.mailboxes)
-    if (key === mb.address && mb.tenantId === ctx.claims.tid && (mb.kind === 'user' || mb.kind === 'shared'))
-      users.push(mb);
-  users.sort((a, b) => a.id.localeCompare(b.id));
-  const select = req.query
-    .get('$select')
-    ?.split(',')
-    .map((f) => f.trim())
-    .filter(Boolean);
-  const view = (mb: Mailbox) => {
-    const full: Record<string, unknown> = { ...userJson(mb), accountEnabled: mb.kind !== 'shared' };
-    if (!select) return userJson(mb);
-    return Object.fromEntries([['id', mb.id], ...select.filter((f) => f in full).map((f) => [f, full[f]])]);
-  };
-  const body: Record<string, unknown> = {
-    '@odata.context': `${req.baseUrl}/v1.0/$metadata#users`,
-    value: users.slice(offset, offset + top).map(view),
-  };
-  if (offset + top < users.length) {
-    const q = new URLSearchParams(req.query);
-    q.set('$skiptoken', Buffer.from(`o:${offset + top}`).toString('base64url'));
-    body['@odata.nextLink'] = `${req.baseUrl}${req.path}?${q.toString().replace(/%24/g, '$')}`;
-  }
-  return json(200, body);
 }
 
 export function userRoutes(): Array<Route<GraphCtx>> {
@@ -124,8 +125,37 @@ export function userRoutes(): Array<Route<GraphCtx>> {
   }
 
   return [
-    { method: 'GET', pattern: 'users', handler: (ctx, _p, req) => listUsers(ctx, req) },
-    { method: 'GET', pattern: 'users/:u', handler: (ctx) => json(200, userJson(mailboxOf(ctx))) },
+    {
+      // user: list, with $filter (Test & Enable resolves an SMTP address this way).
+      method: 'GET',
+      pattern: 'users',
+      handler: (ctx, _p, req) => {
+        const expr = req.query.get('$filter');
+        const filter = expr ? userFilter(expr) : undefined;
+        if (filter && 'error' in filter) {
+          return graphError(400, 'Request_UnsupportedQuery', filter.error);
+        }
+        const select = parseSelect(req.query.get('$select'));
+        const store = ctx.deps.store;
+        // Every supported clause names an address: look those up instead of scanning the tenant.
+        const candidates = filter
+          ? filter.values.map((v) => store.findMailbox(v)).filter((m): m is Mailbox => !!m)
+          : store.mailboxes.values();
+        const users = [...new Set(candidates)].filter(
+          (m) => m.tenantId === ctx.claims.tid && store.isStorageMailbox(m) && (!filter || filter.test(m)),
+        );
+        return listPlain(
+          req,
+          users.map((m) => userJson(m, select)),
+          'users',
+        );
+      },
+    },
+    {
+      method: 'GET',
+      pattern: 'users/:u',
+      handler: (ctx, _p, req) => json(200, userJson(mailboxOf(ctx), parseSelect(req.query.get('$select')))),
+    },
     {
       method: 'GET',
       pattern: 'users/:u/mailboxSettings',
