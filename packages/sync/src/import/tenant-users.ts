@@ -8,7 +8,7 @@ export interface TenantUser {
   shared: boolean;
 }
 
-/** Largest page GET /users allows (https://learn.microsoft.com/graph/paging: $top 1–999). */
+/** Largest page GET /users allows ($top 1–999; https://learn.microsoft.com/graph/paging). */
 const PAGE_SIZE = 999;
 
 /**
