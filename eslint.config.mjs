@@ -24,6 +24,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's dashboard runs in the browser.
+    files: ['apps/console/ui/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['**/*.cjs', '**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

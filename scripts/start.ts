@@ -49,7 +49,13 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
 
-  const childEnv: NodeJS.ProcessEnv = { ...DEMO_DEFAULTS, ...process.env, ...secrets };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...DEMO_DEFAULTS,
+    // Children write through a pipe: they print human-readable lines when this runs in a terminal.
+    LOG_FORMAT: process.stdout.isTTY ? 'pretty' : 'json',
+    ...process.env,
+    ...secrets,
+  };
   try {
     if (useSimulator) {
       const sim = startChild('simulator', 'apps/graph-simulator/src/main.ts', {
@@ -103,6 +109,8 @@ async function main(): Promise<void> {
     });
     children.push(consoleChild);
     const [, consoleUrl] = await consoleChild.waitForLine(/^Syncfleet console: (\S+)\/api/, 30_000);
+    // The demo application: a few emails a minute to its known contacts (scripts/fleet/demo-app.ts).
+    if (useSimulator) children.push(startChild('demo-app', 'scripts/fleet/demo-app.ts', childEnv));
     for (const c of children) {
       void c.exited.then(({ code, signal }) => {
         if (!stopping) {
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
       [
         '',
         'Syncfleet is running' + (useSimulator ? ' against the Graph simulator (demo tenant).' : '.'),
+        `  Dashboard   : ${consoleUrl}/   (sign in with the admin token below)`,
         `  Console API : ${consoleUrl}/api   (OpenAPI: ${consoleUrl}/api/openapi.json)`,
         `  Bull Board  : ${consoleUrl}/queues   (user: any, password: the admin token)`,
         `  Push        : ${childEnv.WEBHOOK_PUBLIC_URL ? `change notifications to ${childEnv.WEBHOOK_PUBLIC_URL}` : 'off (WEBHOOK_PUBLIC_URL not set): polling'}`,

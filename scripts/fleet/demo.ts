@@ -7,8 +7,21 @@ interface SeedFile {
   tenants: {
     tenantId: string;
     apps: { clientId: string; clientSecret: string }[];
-    mailboxes: { address: string; displayName?: string; kind?: string }[];
+    mailboxes: { address: string; displayName?: string; kind?: string; messages?: { from?: string }[] }[];
   }[];
+}
+
+/**
+ * The demo application's known contacts: the outside people the demo tenant already corresponds
+ * with (senders of the seed's mail). The simulator's traffic sends part of its mail from them and
+ * they answer the mail the demo app sends them.
+ */
+export function demoContacts(seedPath: string): string[] {
+  const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as SeedFile;
+  const tenant = seed.tenants[0]!;
+  const own = new Set(tenant.mailboxes.map((m) => m.address.toLowerCase()));
+  const senders = tenant.mailboxes.flatMap((m) => (m.messages ?? []).map((msg) => msg.from?.toLowerCase()));
+  return [...new Set(senders.filter((a): a is string => !!a && !own.has(a)))].sort();
 }
 
 export const DEMO_PROFILE_NAME = 'Demo tenant (Graph simulator)';
@@ -45,6 +58,18 @@ export async function ensureDemo(
     create: { name: DEMO_PROFILE_NAME, ...settings },
     update: settings,
   });
+  for (const address of demoContacts(seedPath)) {
+    const known = await prisma.contactEmail.findFirst({ where: { address } });
+    if (known) continue;
+    const name = address.split('@')[0]!;
+    await prisma.contact.create({
+      data: {
+        fullName: name.charAt(0).toUpperCase() + name.slice(1),
+        accountName: 'Fabrikam',
+        emails: { create: { address } },
+      },
+    });
+  }
   const users = tenant.mailboxes.filter((m) => !m.kind || m.kind === 'user');
   const failed: string[] = [];
   let enabled = 0;
@@ -59,6 +84,9 @@ export async function ensureDemo(
         ownerId: `demo-user-${String(i + 1).padStart(2, '0')}`,
         profileId: profile.id,
         approvalState: 'Approved',
+        // Half the demo mailboxes promote mail from known contacts; the others keep the fleet
+        // default (answers to mail the app sent) — the per-mailbox setting Dynamics has.
+        incomingFilter: i % 2 === 1 ? 'FromKnownContacts' : null,
         workloads: {
           create: Object.values(Workload).map((workload) => ({
             workload,

@@ -1,15 +1,21 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { DEFAULT_AUTH_FAILURE_LIMIT, failureCounter, requireAdmin } from './auth';
 import { mountBullBoard } from './bull-board';
+import { BulkRunner } from './bulk';
+import { dashboardRoutes } from './dashboard';
 import { errorBody, installErrorHandling, notFound } from './errors';
 import { assertDocumented, buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
+import { bulkRoutes } from './routes/bulk';
 import { changeRoutes } from './routes/changes';
 import { contactRoutes } from './routes/contacts';
 import { emailRoutes } from './routes/emails';
 import { mailboxActionRoutes } from './routes/mailbox-actions';
 import { mailboxRoutes } from './routes/mailboxes';
 import { healthRoutes, monitoringRoutes } from './routes/monitoring';
+import { overviewRoutes } from './routes/overview';
+import { notificationRoutes } from './routes/notifications';
+import { importRoutes } from './routes/import';
 import { profileRoutes } from './routes/profiles';
 import { secretRoutes } from './routes/secrets';
 import { taskRoutes } from './routes/tasks';
@@ -34,10 +40,18 @@ export const DEFAULT_SECURITY: Required<Omit<ConsoleSecurity, 'trustProxy' | 'up
  */
 export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> {
   const security = { ...DEFAULT_SECURITY, ...deps.security };
+  const clock = deps.clock ?? (() => new Date());
+  const bulk = new BulkRunner({
+    prisma: deps.prisma,
+    logger: deps.logger,
+    clock,
+    testAndEnable: deps.testAndEnable,
+  });
   const routeDeps: RouteDeps = {
     ...deps,
-    clock: deps.clock ?? (() => new Date()),
+    clock,
     uploads: security.uploads ?? new UploadBudget(security.uploadBudgetBytes),
+    bulk,
   };
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -50,10 +64,13 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     },
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  app.addHook('onReady', async () => bulk.resumeStale());
+  app.addHook('onClose', async () => bulk.close());
   await registerSecurityHeaders(app);
   const failures = await failureCounter(app, security.authFailureLimit);
   const sameOrigin = sameOriginJsonOnly(security.allowedOrigins);
   healthRoutes(app, routeDeps);
+  await dashboardRoutes(app);
 
   const apiRoutes: { method: string; url: string }[] = [];
   await app.register(async (api) => {
@@ -71,6 +88,10 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     monitoringRoutes(api, routeDeps);
     emailRoutes(api, routeDeps);
     secretRoutes(api, routeDeps);
+    bulkRoutes(api, routeDeps);
+    overviewRoutes(api, routeDeps);
+    notificationRoutes(api, routeDeps);
+    importRoutes(api, routeDeps);
     contactRoutes(api, routeDeps);
     taskRoutes(api, routeDeps);
     changeRoutes(api, routeDeps);

@@ -117,3 +117,70 @@ test('failures exit non-zero with the API message', async () => {
   expect((await cli(['mailboxes', 'details', '00000000-0000-4000-8000-000000000000'])).err).toContain('404');
   expect((await cli(['nonsense'])).code).toBe(1);
 });
+
+test('bulk operations follow their progress and end with a summary table; settings per mailbox', async () => {
+  const profile = await h.db.prisma.emailServerProfile.create({
+    data: {
+      name: 'cli-bulk',
+      tenantId: 't',
+      clientId: 'c',
+      clientSecretCiphertext: 'x',
+      clientSecretKeyId: 'k1',
+    },
+  });
+  for (let i = 0; i < 12; i++)
+    await h.db.prisma.mailbox.create({
+      data: {
+        address: `bulk${i}@cli.test`,
+        ownerType: 'User',
+        ownerId: `cli-bulk-${i}`,
+        profileId: profile.id,
+        workloads: { create: [{ workload: 'IncomingEmail', method: 'ServerSideSync' }] },
+      },
+    });
+  const updates: number[] = [];
+  let stopped = false;
+  let out = '';
+  const io: CliIo = {
+    baseUrl,
+    token: ADMIN_TOKEN,
+    readStdin: async () => '',
+    out: (t) => (out += t),
+    err: () => {},
+    pollMs: 20,
+    progress: (total) => {
+      expect(total).toBe(12);
+      return { update: (done) => updates.push(done), stop: () => (stopped = true) };
+    },
+  };
+  expect(await runCli(['mailboxes', 'bulk', 'approve', '--q', '@cli.test'], io)).toBe(0);
+  expect(updates.at(-1)).toBe(12);
+  expect(stopped).toBe(true);
+  expect(out).toMatch(/approve\s+12\s+12\s+0\s+Finished/);
+  expect(
+    await h.db.prisma.mailbox.count({ where: { profileId: profile.id, approvalState: 'Approved' } }),
+  ).toBe(12);
+
+  // The harness's Test & Enable fails every mailbox: exit 3 and the failures listed.
+  out = '';
+  expect(await runCli(['mailboxes', 'bulk', 'test-and-enable', '--profile', profile.id], io)).toBe(3);
+  expect(out).toMatch(/test-and-enable\s+12\s+0\s+12\s+Finished/);
+  expect(out).toContain('bulk11@cli.test');
+  expect(out).toContain('no such mailbox in the tenant');
+
+  const one = await h.db.prisma.mailbox.findFirstOrThrow({ where: { address: 'bulk0@cli.test' } });
+  const set = await cli([
+    'mailboxes',
+    'set',
+    one.id,
+    '--incoming-filter',
+    'FromKnownContacts',
+    '--tracked-folders',
+    'archive,projects',
+  ]);
+  expect(set.code).toBe(0);
+  expect(set.out).toContain('FromKnownContacts');
+  expect(set.out).toContain('archive,projects');
+  const listed = await cli(['mailboxes', 'list', '--q', 'bulk1', '--sort', 'address']);
+  expect(listed.out).toContain('3 mailbox(es) match'); // bulk1, bulk10, bulk11
+});

@@ -13,6 +13,15 @@ export interface CliIo {
   readStdin: () => Promise<string>;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** A progress display for bulk operations (cli.ts: a cli-progress bar on stderr). */
+  progress?: (total: number, label: string) => ProgressDisplay;
+  /** How often a bulk operation's progress is asked for (default 500 ms). */
+  pollMs?: number;
+}
+
+export interface ProgressDisplay {
+  update(done: number, counts: { succeeded: number; failed: number }): void;
+  stop(): void;
 }
 
 export const USAGE = `Usage: syncfleet <command> [options]   (env: SYNCFLEET_CONSOLE_URL, SYNCFLEET_ADMIN_TOKEN)
@@ -20,7 +29,16 @@ export const USAGE = `Usage: syncfleet <command> [options]   (env: SYNCFLEET_CON
   profiles create --name N --tenant T --client-id C --client-secret-stdin [--authority-url U]
                   [--graph-base-url U] [--max-connections N] [--min-polling-sec N]
                   [--process-email-from DATE] [--timeout-sec N] [--owner-email E]
-  mailboxes list [--profile ID] [--approval Empty|Approved|PendingApproval|Rejected] [--limit N] [--offset N]
+  profiles import <id> [--domain D] [--addresses A,B]   users and shared mailboxes from the tenant
+  mailboxes list [filters] [--sort address|lastAttempt|lag|errors] [--order asc|desc] [--limit N] [--offset N]
+     filters: [--q TEXT] [--profile ID] [--approval Empty|Approved|PendingApproval|Rejected]
+              [--workload W] [--status NotRun|Success|Failure] [--enabled true|false]
+              [--not-processed-min N] [--has-errors true|false]
+  mailboxes set <id> [--incoming-filter All|ResponsesToAppEmail|FromKnownContacts|None|default]
+                     [--process-email-from DATE|none] [--tracked-folders ID,ID|none]
+  mailboxes bulk approve|reject|test-and-enable|disable|update (--ids ID,ID | [filters])
+                 [--workloads ...] (disable)  [--incoming-filter ...] [--process-email-from ...]
+                 [--tracked-folders ...] (update)   with a progress bar and a summary table
   mailboxes create --address A --owner-type User|Queue --owner-id ID --profile ID [--display-name N]
                    ${WORKLOAD_FLAGS.map((f, i) => `[--${f} ${i ? '...' : 'None|ServerSideSync'}]`).join(' ')} [--remap]
   mailboxes approve|reject|test-enable <id>
@@ -62,6 +80,19 @@ const OPTIONS = {
       ...WORKLOAD_FLAGS,
       'workloads',
       'severity',
+      'q',
+      'workload',
+      'status',
+      'enabled',
+      'not-processed-min',
+      'has-errors',
+      'sort',
+      'order',
+      'ids',
+      'incoming-filter',
+      'tracked-folders',
+      'domain',
+      'addresses',
     ].map((name) => [name, { type: 'string' }]),
   ),
 } as const;
@@ -180,6 +211,20 @@ async function dispatch([group, action, id]: string[], values: Values, io: CliIo
     return result.unreadable.length ? 3 : 0;
   }
   if (group === 'mailboxes') return mailboxes(action, id, values, io, print, idArg);
+  if (group === 'profiles' && action === 'import') {
+    const addresses = str(values.addresses)
+      ?.split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    const body = { domain: str(values.domain), addresses };
+    const started = (
+      await request(io, 'POST', `/api/profiles/${idArg('profiles import')}/import`, body)
+    ).json();
+    io.err(
+      `Listed ${started.listed} tenant users; ${started.alreadyKnown} already known; importing ${started.operation.total}.\n`,
+    );
+    return follow(started.operation, 'import', values, io, print);
+  }
   if (group === 'alerts') {
     const base = values.profile
       ? `/api/profiles/${encodeURIComponent(String(values.profile))}/alerts`
@@ -222,12 +267,38 @@ async function mailboxes(
       const query = new URLSearchParams({
         limit: str(values.limit) ?? '500',
         offset: str(values.offset) ?? '0',
+        ...(filterOf(values) as Record<string, string>),
       });
-      if (values.profile) query.set('profileId', String(values.profile));
-      if (values.approval) query.set('approvalState', String(values.approval));
+      if (values.sort) query.set('sort', String(values.sort));
+      if (values.order) query.set('order', String(values.order));
       const page = (await request(io, 'GET', `/api/mailboxes?${query}`)).json();
-      return print(page, () => table(page.items.map(mailboxRow), columns));
+      return print(
+        page,
+        () => `${table(page.items.map(mailboxRow), columns)}${page.total} mailbox(es) match\n`,
+      );
     }
+    case 'set': {
+      const mailbox = (
+        await request(io, 'PATCH', `/api/mailboxes/${idArg(action)}`, settingsOf(values))
+      ).json();
+      return print(mailbox, () =>
+        table(
+          [
+            {
+              ...mailboxRow(mailbox),
+              incomingFilter: mailbox.incomingFilter ?? 'default',
+              processEmailFrom: mailbox.processEmailFrom,
+              trackedFolders: (mailbox.trackedFolders ?? [])
+                .map((f: { folderId: string }) => f.folderId)
+                .join(','),
+            },
+          ],
+          [...columns, 'incomingFilter', 'processEmailFrom', 'trackedFolders'],
+        ),
+      );
+    }
+    case 'bulk':
+      return bulk(id, values, io, print);
     case 'create': {
       const method = (name: string) => (values[name] ? { method: values[name] } : undefined);
       const body = {
@@ -279,4 +350,108 @@ async function mailboxes(
     default:
       throw new CliError(`unknown command "mailboxes ${action ?? ''}".\n${USAGE}`);
   }
+}
+
+/** The list filter from the flags (the same filter the API and the dashboard use). */
+function filterOf(values: Values): Record<string, string | number> {
+  const filter: Record<string, string | number> = {};
+  const map: [string, string][] = [
+    ['q', 'q'],
+    ['profile', 'profileId'],
+    ['approval', 'approvalState'],
+    ['workload', 'workload'],
+    ['status', 'status'],
+    ['enabled', 'enabled'],
+    ['has-errors', 'hasErrors'],
+  ];
+  for (const [flag, field] of map)
+    if (typeof values[flag] === 'string') filter[field] = values[flag] as string;
+  if (typeof values['not-processed-min'] === 'string')
+    filter.notProcessedMin = Number(values['not-processed-min']);
+  return filter;
+}
+
+/** Mailbox settings from the flags; "default"/"none" clear a setting. */
+function settingsOf(values: Values): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  const filter = str(values['incoming-filter']);
+  if (filter !== undefined) settings.incomingFilter = filter === 'default' ? null : filter;
+  const from = str(values['process-email-from']);
+  if (from !== undefined) settings.processEmailFrom = from === 'none' ? null : from;
+  const folders = str(values['tracked-folders']);
+  if (folders !== undefined)
+    settings.trackedFolders =
+      folders === 'none'
+        ? []
+        : folders
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean)
+            .map((folderId) => ({ folderId }));
+  return settings;
+}
+
+const BULK_ACTIONS = ['approve', 'reject', 'test-and-enable', 'disable', 'update'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A bulk operation: started, followed with a progress bar, summed up in a table. Exit 3 if any failed. */
+async function bulk(
+  action: string | undefined,
+  values: Values,
+  io: CliIo,
+  print: (data: unknown, render: () => string) => void,
+): Promise<number> {
+  if (!action || !BULK_ACTIONS.includes(action))
+    throw new CliError(`mailboxes bulk: give one of ${BULK_ACTIONS.join(', ')}.`);
+  const ids = str(values.ids)
+    ?.split(',')
+    .map((i) => i.trim())
+    .filter(Boolean);
+  const body: Record<string, unknown> = ids ? { ids } : { filter: filterOf(values) };
+  if (action === 'disable' && values.workloads)
+    body.workloads = String(values.workloads)
+      .split(',')
+      .map((w) => w.trim());
+  if (action === 'update') body.settings = settingsOf(values);
+  const operation = (await request(io, 'POST', `/api/mailboxes/bulk/${action}`, body)).json();
+  return follow(operation, action, values, io, print);
+}
+
+/** Follows an operation to its end with the progress display, then prints the summary. */
+async function follow(
+  started: { id: string; total: number; status: string; done: number },
+  action: string,
+  values: Values,
+  io: CliIo,
+  print: (data: unknown, render: () => string) => void,
+): Promise<number> {
+  let operation = started as typeof started & { succeeded: number; failed: number };
+  const bar = values.json ? undefined : io.progress?.(operation.total, action);
+  while (operation.status === 'Running') {
+    bar?.update(operation.done, operation);
+    await sleep(io.pollMs ?? 500);
+    operation = (await request(io, 'GET', `/api/operations/${operation.id}`)).json();
+  }
+  bar?.update(operation.done, operation);
+  bar?.stop();
+  const failed = operation.failed
+    ? (await request(io, 'GET', `/api/operations/${operation.id}/results?state=Failed&limit=1000`)).json()
+        .items
+    : [];
+  print({ ...operation, failedResults: failed }, () => {
+    const summary = table(
+      [
+        {
+          action,
+          total: operation.total,
+          succeeded: operation.succeeded,
+          failed: operation.failed,
+          status: operation.status,
+        },
+      ],
+      ['action', 'total', 'succeeded', 'failed', 'status'],
+    );
+    return failed.length ? `${summary}\nFailed:\n${table(failed, ['address', 'message'])}` : summary;
+  });
+  return operation.failed ? 3 : 0;
 }

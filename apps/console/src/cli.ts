@@ -1,3 +1,4 @@
+import { SingleBar } from 'cli-progress';
 import { runCli } from './cli-commands';
 
 /**
@@ -17,6 +18,19 @@ void runCli(process.argv.slice(2), {
   readStdin,
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  // cli-progress draws on stderr (a terminal), so stdout stays the summary table or --json.
+  progress: (total, label) => {
+    const bar = new SingleBar({
+      format: `${label.padEnd(16)} [{bar}] {percentage}% | {value}/{total} | {succeeded} ok, {failed} failed | ETA {eta}s`,
+      stream: process.stderr,
+      hideCursor: true,
+    });
+    bar.start(total, 0, { succeeded: 0, failed: 0 });
+    return {
+      update: (done, counts) => bar.update(done, counts),
+      stop: () => bar.stop(),
+    };
+  },
 }).then((code) => {
   process.exitCode = code;
 });

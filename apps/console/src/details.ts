@@ -1,4 +1,5 @@
 import { fromDbWorkload, type Db } from '@syncfleet/db';
+import { mailboxBacklog } from './backlog';
 import { notFound } from './errors';
 import { alertView, mailboxView, runView } from './serialize';
 
@@ -13,6 +14,7 @@ export async function loadMailboxDetails(prisma: Db, id: string, now: Date) {
     where: { id },
     include: {
       workloads: true,
+      folders: { orderBy: { folderId: 'asc' } },
       profile: { select: { id: true, name: true, tenantId: true, maxConcurrentConnections: true } },
       alerts: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: RECENT_LIMIT },
       runs: { orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: RECENT_LIMIT },
@@ -20,7 +22,26 @@ export async function loadMailboxDetails(prisma: Db, id: string, now: Date) {
     },
   });
   if (!mailbox) throw notFound('Mailbox', id);
-  const { workloads, ...view } = mailboxView(mailbox);
+  const { workloads, ...view } = mailboxView({
+    ...mailbox,
+    folders: mailbox.folders.filter((f) => f.tracked),
+  });
+  const [backlog, failedEmails] = await Promise.all([
+    mailboxBacklog(prisma, id),
+    prisma.emailActivity.findMany({
+      where: { ownerMailboxId: id, status: { in: ['Failed', 'Bounced'] } },
+      orderBy: { updatedAt: 'desc' },
+      take: RECENT_LIMIT,
+      select: {
+        id: true,
+        subject: true,
+        status: true,
+        failureReason: true,
+        sendAttemptCount: true,
+        updatedAt: true,
+      },
+    }),
+  ]);
   return {
     generatedAt: now.toISOString(),
     mailbox: view,
@@ -46,6 +67,27 @@ export async function loadMailboxDetails(prisma: Db, id: string, now: Date) {
     },
     recentAlerts: mailbox.alerts.map(alertView),
     recentRuns: mailbox.runs.map(runView),
+    /** Item-level errors: this mailbox's emails that failed to send or bounced. */
+    itemErrors: failedEmails.map((e) => ({
+      emailId: e.id,
+      subject: e.subject,
+      status: e.status,
+      reason: e.failureReason,
+      attempts: e.sendAttemptCount,
+      at: e.updatedAt.toISOString(),
+    })),
+    /** Items waiting to be synced, per kind (backlog.ts). */
+    backlog,
+    /** Delta state of the Inbox and each tracked folder. */
+    folders: mailbox.folders.map((f) => ({
+      folderId: f.folderId,
+      displayName: f.displayName,
+      tracked: f.tracked,
+      roundStartedAt: f.roundStartedAt?.toISOString() ?? null,
+      hasDeltaLink: f.deltaLink !== null,
+      midRound: f.nextLink !== null,
+      updatedAt: f.updatedAt.toISOString(),
+    })),
   };
 }
 
@@ -78,6 +120,8 @@ export function renderDetailsText(details: MailboxDetails): string {
       ['Owner', `${mailbox.owner.type} ${mailbox.owner.id}`],
       ['Approval state', mailbox.approvalState],
       ['Process email from', mailbox.processEmailFrom],
+      ['Incoming filter', mailbox.incomingFilter ?? 'fleet default'],
+      ['Tracked folders', (mailbox.trackedFolders ?? []).map((f) => f.displayName ?? f.folderId).join(', ')],
       ['Graph user id', mailbox.graphUserId],
       ['Profile', `${profile.name} (${profile.id})`],
       ['Tenant', profile.tenantId],
@@ -117,6 +161,16 @@ export function renderDetailsText(details: MailboxDetails): string {
         `notifications ${s.notificationCount} (last ${show(s.lastNotificationAt)})  ` +
         `lifecycle ${show(s.lastLifecycleEvent)}${s.lastError ? `  error ${s.lastError.code}` : ''}`,
     );
+  lines.push(
+    ...section(
+      'Backlog (items waiting to be synced)',
+      details.backlog.map((b) => [b.label, b.count ? `${b.count} (oldest ${b.oldest})` : 0]),
+    ),
+  );
+  lines.push(`Item errors (last ${RECENT_LIMIT})`, '--------------------');
+  if (!details.itemErrors.length) lines.push('(none)');
+  for (const e of details.itemErrors)
+    lines.push(`${e.at}  ${e.status.padEnd(8)}  ${e.subject}: ${show(e.reason)}`);
   lines.push('');
   lines.push(`Recent alerts (last ${RECENT_LIMIT})`, '-----------------------');
   if (!details.recentAlerts.length) lines.push('(none)');

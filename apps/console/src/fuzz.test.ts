@@ -8,6 +8,7 @@ import {
   type JsonSchema,
   type KnownIds,
 } from './fuzz-support';
+import { waitFor } from '@syncfleet/testing';
 import { assertDocumented } from './openapi';
 import {
   ADMIN_TOKEN,
@@ -245,6 +246,15 @@ describe('fuzzing every documented operation', () => {
             // The time budget is enforced here, not with fast-check's interruptAfterTimeLimit: that
             // stops waiting for a running request, which would then change data under the next one.
             if (runsPerOperation.get(key) && Date.now() > deadline) return;
+            // An accepted bulk operation (202) goes on in the background: let it end before the
+            // next request's before/after snapshot.
+            await waitFor(
+              async () => (await h.db.prisma.bulkOperation.count({ where: { status: 'Running' } })) === 0,
+              {
+                timeoutMs: 30_000,
+                description: 'background bulk operations finished',
+              },
+            );
             await reseed();
             const changes = method !== 'get';
             const before = changes ? await snapshot() : {};

@@ -3,7 +3,13 @@ import { tracing } from './instrument';
 import { parseConsoleEnv, SecretBox } from '@syncfleet/config';
 import { checkPostgres, createPrisma, Prisma, sqlClientOf } from '@syncfleet/db';
 import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/queues';
-import { engineResourcesFromEnv, testAndEnable, verifySecretKeys } from '@syncfleet/sync';
+import {
+  DigestNotifier,
+  engineResourcesFromEnv,
+  listTenantUsers,
+  testAndEnable,
+  verifySecretKeys,
+} from '@syncfleet/sync';
 import { createLogger, createRegistry, onShutdown, runMain, startOpsServer } from '@syncfleet/telemetry';
 import { buildConsole } from './app';
 import { BULL_BOARD_PATH } from './bull-board';
@@ -27,6 +33,7 @@ async function main(): Promise<void> {
     logger,
     adminToken: env.ADMIN_TOKEN,
     testAndEnable: (mailboxId, options) => testAndEnable(engine, mailboxId, options),
+    listTenantUsers: (profileId) => listTenantUsers(engine, profileId),
     graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
     security: {
       authFailureLimit: { max: env.CONSOLE_AUTH_MAX_FAILURES, windowMs: 60_000 },
@@ -36,11 +43,15 @@ async function main(): Promise<void> {
     },
   });
   await app.listen({ host: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
+  // Owner notifications: one digest per burst of error alerts, by email and/or signed webhook.
+  const digests = new DigestNotifier({ prisma, secretBox, logger });
+  digests.start(5_000);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.CONSOLE_PORT;
   const host = env.CONSOLE_HOST.includes(':') ? `[${env.CONSOLE_HOST}]` : env.CONSOLE_HOST;
   const base = `http://${host}:${port}`;
   console.log(`Syncfleet console: ${base}/api (OpenAPI: ${base}/api/openapi.json)`);
+  console.log(`Dashboard:         ${base}/ (sign in with ADMIN_TOKEN)`);
   console.log(`Bull Board:        ${base}${BULL_BOARD_PATH} (user: any, password: ADMIN_TOKEN)`);
 
   // The operations port (/metrics, /healthz, /readyz), like every role; the API port keeps its own
@@ -60,6 +71,7 @@ async function main(): Promise<void> {
         });
 
   onShutdown(logger, 'console', async () => {
+    await digests.stop();
     await app.close();
     await ops?.close();
     await closeQueues(queues);

@@ -11,6 +11,9 @@ import {
   profileUpdateSchema,
 } from './schemas';
 import { emailCreateSchema } from './routes/emails';
+import { bulkDisableSchema, bulkSchema, bulkUpdateSchema, operationResultsQuery } from './bulk';
+import { seriesQuery } from './routes/overview';
+import { importSchema } from './routes/import';
 import { ACT_OPERATIONS, testAndEnableQuery } from './routes/act-schemas';
 
 interface Operation {
@@ -22,7 +25,7 @@ interface Operation {
   query?: z.ZodObject;
   /** Status codes besides 200/201/204 worth documenting. */
   errors?: number[];
-  status?: 200 | 201 | 204;
+  status?: 200 | 201 | 202 | 204;
 }
 
 export const OPERATIONS: Operation[] = [
@@ -161,6 +164,99 @@ export const OPERATIONS: Operation[] = [
     errors: [404],
   },
   { method: 'get', path: '/api/queues', summary: 'Job counts per workload queue', tag: 'queues' },
+  ...(['approve', 'reject', 'test-and-enable'] as const).map((action): Operation => ({
+    method: 'post',
+    path: `/api/mailboxes/bulk/${action}`,
+    summary: `Bulk ${action} on "ids" (≤ 1,000) or a "filter" (the list's): 202 with the operation's progress, run in the background`,
+    tag: 'bulk',
+    body: bulkSchema,
+    status: 202,
+    errors: [400],
+  })),
+  {
+    method: 'post',
+    path: '/api/mailboxes/bulk/disable',
+    summary: 'Bulk disable (workloads: default all) on "ids" or a "filter": 202 with the operation',
+    tag: 'bulk',
+    body: bulkDisableSchema,
+    status: 202,
+    errors: [400],
+  },
+  {
+    method: 'post',
+    path: '/api/mailboxes/bulk/update',
+    summary:
+      'Bulk-edit mailbox settings (incomingFilter, processEmailFrom, trackedFolders, workloads) on "ids" or a "filter"',
+    tag: 'bulk',
+    body: bulkUpdateSchema,
+    status: 202,
+    errors: [400],
+  },
+  {
+    method: 'get',
+    path: '/api/operations',
+    summary: 'The 20 latest bulk operations with progress',
+    tag: 'bulk',
+  },
+  {
+    method: 'get',
+    path: '/api/operations/{id}',
+    summary: "A bulk operation's progress (total, done, succeeded, failed, pending, status)",
+    tag: 'bulk',
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/operations/{id}/results',
+    summary: 'Per-mailbox results of a bulk operation',
+    tag: 'bulk',
+    query: operationResultsQuery,
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/overview',
+    summary:
+      'Fleet overview: mailboxes by state per workload, per-profile failures, alerts, slots, throttling; queues; emails',
+    tag: 'monitoring',
+  },
+  {
+    method: 'get',
+    path: '/api/overview/series',
+    summary: 'Per minute and workload: cycles, items, failures, schedule lag (from SyncRun)',
+    tag: 'monitoring',
+    query: seriesQuery,
+  },
+  {
+    method: 'post',
+    path: '/api/profiles/{id}/import',
+    summary:
+      "Import mailboxes from the profile's tenant (users and shared mailboxes through Graph, filtered by domain or addresses): 202 with the operation",
+    tag: 'profiles',
+    body: importSchema,
+    status: 202,
+    errors: [400, 404, 502],
+  },
+  {
+    method: 'get',
+    path: '/api/profiles/{id}/digests',
+    summary: "The profile's owner-notification digests (email and webhook state), newest first",
+    tag: 'profiles',
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/backlog',
+    summary: 'Items waiting to be synced per kind, fleet-wide, and the mailboxes with most',
+    tag: 'monitoring',
+  },
+  {
+    method: 'get',
+    path: '/api/mailboxes/{id}/backlog',
+    summary: "One mailbox's items waiting to be synced, per kind",
+    tag: 'monitoring',
+    errors: [404],
+  },
   {
     method: 'post',
     path: '/api/emails',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
+import { MAILBOX_SORTS, mailboxFilterFields } from './mailbox-filter';
 
 /**
  * Request schemas of the admin API: the single source of validation AND of the OpenAPI document.
@@ -20,6 +21,23 @@ const httpsUrl = z
     { message: 'must be an https:// URL' },
   )
   .meta({ format: 'uri', pattern: '^https://' });
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const webhookUrl = z
+  .string()
+  .max(2048)
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an https:// URL (http:// only to localhost)' },
+  )
+  .meta({ format: 'uri' });
 
 /** ISO-8601 date or date-time; stored as a UTC instant. */
 const isoDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
@@ -44,6 +62,14 @@ export const profileCreateSchema = z.strictObject({
   processEmailFrom: isoDate.nullable().optional(),
   connectionTimeoutSec: secondsSetting(1, 3_600).optional(),
   ownerEmail: z.email().nullable().optional(),
+  /** Owner notifications: the mailbox that sends the digest email to ownerEmail. */
+  notificationMailboxId: z.uuid({ error: 'must be a UUID' }).nullable().optional(),
+  /** Owner notifications: where the signed digest is POSTed (https; http only to this machine). */
+  webhookUrl: webhookUrl.nullable().optional(),
+  /** Write-only: the HMAC-SHA256 key the webhook is signed with; sealed like the client secret. */
+  webhookSecret: z.string().min(16).max(4096).meta({ writeOnly: true }).optional(),
+  /** One digest per burst: a burst ends after this many seconds without a new error alert. */
+  digestQuietSec: secondsSetting(5, 3_600).optional(),
 });
 export const profileUpdateSchema = profileCreateSchema.partial();
 export type ProfileCreate = z.output<typeof profileCreateSchema>;
@@ -74,6 +100,34 @@ const address = z
   .max(320)
   .transform((value) => value.toLowerCase());
 
+/** Which received mail a mailbox promotes; null = the fleet default (INCOMING_DEFAULT_FILTER). */
+export const incomingFilterSchema = z.enum(['All', 'ResponsesToAppEmail', 'FromKnownContacts', 'None']);
+
+/** A folder whose mail is promoted whatever the filter: a Graph folder id or a well-known name. */
+const trackedFolder = z.strictObject({
+  folderId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(512)
+    .refine((id) => id.toLowerCase() !== 'inbox', { message: 'the Inbox is always synced' }),
+  displayName: z.string().trim().max(256).nullable().optional(),
+});
+
+/**
+ * The per-mailbox settings an admin edits, one by one or in bulk (Dynamics keeps these on the
+ * mailbox record): promotion filter, Process Email From override, tracked folders (the whole set),
+ * each workload's method.
+ */
+export const mailboxSettingsFields = {
+  incomingFilter: incomingFilterSchema.nullable().optional(),
+  processEmailFrom: isoDate.nullable().optional(),
+  trackedFolders: z.array(trackedFolder).max(100).optional(),
+  workloads: workloadSettingsSchema.optional(),
+};
+export const mailboxSettingsSchema = z.strictObject(mailboxSettingsFields);
+export type MailboxSettings = z.output<typeof mailboxSettingsSchema>;
+
 export const mailboxCreateSchema = z.strictObject({
   address,
   displayName: z.string().trim().max(256).nullable().optional(),
@@ -81,8 +135,7 @@ export const mailboxCreateSchema = z.strictObject({
   /** Explicitly break the owner's current mapping (see README of apps/console). */
   remap: z.boolean().optional(),
   profileId: z.uuid({ error: 'must be a UUID' }),
-  processEmailFrom: isoDate.nullable().optional(),
-  workloads: workloadSettingsSchema.optional(),
+  ...mailboxSettingsFields,
 });
 export type MailboxCreate = z.output<typeof mailboxCreateSchema>;
 
@@ -91,8 +144,7 @@ export const mailboxUpdateSchema = z.strictObject({
   owner: ownerSchema.optional(),
   remap: z.boolean().optional(),
   profileId: z.uuid({ error: 'must be a UUID' }).optional(),
-  processEmailFrom: isoDate.nullable().optional(),
-  workloads: workloadSettingsSchema.optional(),
+  ...mailboxSettingsFields,
 });
 export type MailboxUpdate = z.output<typeof mailboxUpdateSchema>;
 
@@ -106,8 +158,9 @@ const pageFields = {
 };
 
 export const mailboxListQuery = z.strictObject({
-  profileId: z.uuid({ error: 'must be a UUID' }).optional(),
-  approvalState: z.enum(['Empty', 'Approved', 'PendingApproval', 'Rejected']).optional(),
+  ...mailboxFilterFields,
+  sort: z.enum(MAILBOX_SORTS).default('address'),
+  order: z.enum(['asc', 'desc']).default('asc'),
   ...pageFields,
 });
 

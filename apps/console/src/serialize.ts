@@ -1,5 +1,12 @@
 import { fromDbWorkload } from '@syncfleet/db';
-import type { Alert, EmailServerProfile, Mailbox, MailboxWorkload, SyncRun } from '@syncfleet/db';
+import type {
+  Alert,
+  EmailServerProfile,
+  Mailbox,
+  MailboxFolderSync,
+  MailboxWorkload,
+  SyncRun,
+} from '@syncfleet/db';
 import { WORKLOAD_NAMES } from '@syncfleet/workloads';
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
@@ -22,6 +29,10 @@ export function profileView(profile: EmailServerProfile) {
     processEmailFrom: iso(profile.processEmailFrom),
     connectionTimeoutSec: profile.connectionTimeoutSec,
     ownerEmail: profile.ownerEmail,
+    notificationMailboxId: profile.notificationMailboxId,
+    webhookUrl: profile.webhookUrl,
+    hasWebhookSecret: profile.webhookSecretCiphertext !== null,
+    digestQuietSec: profile.digestQuietSec,
     createdAt: iso(profile.createdAt),
     updatedAt: iso(profile.updatedAt),
   };
@@ -59,7 +70,9 @@ export function workloadView(row: MailboxWorkload) {
 
 const order = (row: MailboxWorkload) => WORKLOAD_NAMES.indexOf(fromDbWorkload(row.workload));
 
-export function mailboxView(mailbox: Mailbox & { workloads?: MailboxWorkload[] }) {
+export function mailboxView(
+  mailbox: Mailbox & { workloads?: MailboxWorkload[]; folders?: MailboxFolderSync[] },
+) {
   return {
     id: mailbox.id,
     address: mailbox.address,
@@ -68,6 +81,13 @@ export function mailboxView(mailbox: Mailbox & { workloads?: MailboxWorkload[] }
     profileId: mailbox.profileId,
     approvalState: mailbox.approvalState,
     processEmailFrom: iso(mailbox.processEmailFrom),
+    /** null = the fleet default (INCOMING_DEFAULT_FILTER). */
+    incomingFilter: mailbox.incomingFilter,
+    ...(mailbox.folders && {
+      trackedFolders: mailbox.folders
+        .filter((f) => f.tracked)
+        .map((f) => ({ folderId: f.folderId, displayName: f.displayName })),
+    }),
     graphUserId: mailbox.graphUserId,
     createdAt: iso(mailbox.createdAt),
     updatedAt: iso(mailbox.updatedAt),

@@ -40,9 +40,18 @@ export interface ConsoleHarness {
 /** A console on this test file's own database and queue prefix, with captured logs. */
 export async function startConsole(
   label: string,
-  overrides: Partial<Pick<ConsoleDeps, 'testAndEnable' | 'clock' | 'security' | 'graphAllowedHosts'>> = {},
+  overrides: Partial<
+    Pick<
+      ConsoleDeps,
+      'testAndEnable' | 'clock' | 'security' | 'graphAllowedHosts' | 'listTenantUsers' | 'prisma'
+    >
+  > & {
+    /** Called before the app is ready (to add hooks). */
+    beforeReady?: (app: FastifyInstance) => void;
+  } = {},
 ): Promise<ConsoleHarness> {
   const db = await createTestDatabase(label);
+  const prisma = overrides.prisma ?? db.prisma;
   const redis = await createTestRedis(label);
   const connection = createRedis(redis.url);
   const queues = createQueues(connection, redis.prefix);
@@ -64,17 +73,24 @@ export async function startConsole(
       };
     });
   const app = await buildConsole({
-    prisma: db.prisma,
+    prisma,
     queues,
     secretBox,
     logger: createLogger({ name: 'console-test', level: 'debug', destination: logs }),
     adminToken: ADMIN_TOKEN,
     testAndEnable,
+    // An empty tenant unless the test brings one (a simulator through the engine).
+    listTenantUsers:
+      overrides.listTenantUsers ??
+      async function* () {
+        /* no users */
+      },
     clock: overrides.clock,
     graphAllowedHosts: overrides.graphAllowedHosts,
     // Tests send many bad tokens from one address; the limit itself is tested in security.test.ts.
     security: { authFailureLimit: { max: 10_000, windowMs: 60_000 }, ...overrides.security },
   });
+  overrides.beforeReady?.(app);
   await app.ready();
   return {
     app,

@@ -3,6 +3,7 @@ import type { Db } from '@syncfleet/db';
 import type { WorkloadName, WorkloadQueues } from '@syncfleet/queues';
 import type { Logger } from '@syncfleet/telemetry';
 import type { AuthFailureLimit } from './auth';
+import type { BulkRunner } from './bulk';
 import type { UploadBudget } from './upload-budget';
 
 /**
@@ -24,6 +25,10 @@ export interface ConsoleDeps {
   /** Compared in constant time with the bearer token (or the Basic password) of every admin request. */
   adminToken: string;
   testAndEnable: (mailboxId: string, options?: { overwrite?: boolean }) => Promise<TestAndEnableResult>;
+  /** The profile's tenant users and shared mailboxes through Graph, page by page (tenant import). */
+  listTenantUsers?: (
+    profileId: string,
+  ) => AsyncIterable<{ graphUserId: string; address: string; displayName: string | null; shared: boolean }[]>;
   /** GRAPH_ALLOWED_HOSTS: hosts a profile's URLs may use besides Microsoft's endpoints. */
   graphAllowedHosts?: readonly string[];
   clock?: () => Date;
@@ -45,6 +50,11 @@ export interface ConsoleSecurity {
 }
 
 /** What route modules receive: the deps with the clock resolved and the shared upload budget. */
-export type RouteDeps = Omit<ConsoleDeps, 'clock'> & { clock: () => Date; uploads: UploadBudget };
+export type RouteDeps = Omit<ConsoleDeps, 'clock'> & {
+  clock: () => Date;
+  uploads: UploadBudget;
+  /** Runs bulk operations in the background (bulk.ts). */
+  bulk: BulkRunner;
+};
 
 export type { WorkloadName };

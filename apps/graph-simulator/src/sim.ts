@@ -77,7 +77,7 @@ export function createSimCore(options: {
     log: options.log,
   });
   const signer = createTokenSigner();
-  const traffic = createTraffic({ store, log: options.log, seed: options.idSeed });
+  const traffic = createTraffic({ store, log: options.log, seed: options.idSeed, deliveries });
   const transport = createTransport({ store, deliveries, config });
   const graphDeps: GraphDeps = { store, config, delta, deliveries, subscriptions, metrics, transport };
   const pipeline = createGraphPipeline({ ...graphDeps, signer, faults, throttle, log: options.log }, [

@@ -175,6 +175,31 @@ export class GraphClients {
   }
 
   /**
+   * Tenant-level requests (GET /users for the tenant import): no mailbox, so no X-AnchorMailbox;
+   * each request still takes one of the profile's fleet-wide connection slots (its Max Concurrent
+   * Connections), and the limiter's per-"mailbox" lane is the profile's tenant key.
+   */
+  async forTenant(
+    profile: GraphProfile,
+    signal?: AbortSignal,
+  ): Promise<Pick<MailboxGraph, 'client' | 'api'>> {
+    const { client, tokens } = await this.entry(profile);
+    await tokens.getAccessToken(signal);
+    const route: MailboxRoute = {
+      profileId: profile.id,
+      profileLimit: profile.maxConcurrentConnections,
+      mailboxId: `tenant:${profile.id}`,
+      timeoutMs: profile.connectionTimeoutSec * 1000,
+      signal,
+    };
+    return {
+      client,
+      api: (path: string, options: MiddlewareOptions[] = []) =>
+        client.api(path).middlewareOptions([new RouteOption(route), ...options]),
+    };
+  }
+
+  /**
    * The application permissions granted to the profile's app, as its current token says (roles.ts);
    * undefined when the token cannot be read. Acquires the token if needed (msal-node's errors reach
    * the caller intact, as in forMailbox).

@@ -35,4 +35,6 @@ export {
   type RotationResult,
 } from './secrets/key-check';
 export * from './push';
+export { DigestNotifier, signWebhookBody, SIGNATURE_HEADER, type DigestDeps } from './notifications/digest';
+export { listTenantUsers, type TenantUser } from './import/tenant-users';
 export * from './act';

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { AlertSeverity, ApprovalState, toDbWorkload } from '@syncfleet/db';
+import { ApprovalState } from '@syncfleet/db';
 import { WORKLOAD_NAMES } from '@syncfleet/workloads';
 import { classifyError } from '@syncfleet/sync';
 import { notFound, parse } from '../errors';
+import { disableWorkloads, setApproval } from '../mailbox-ops';
 import { disableSchema, uuidParam } from '../schemas';
 import { mailboxView } from '../serialize';
 import type { RouteDeps } from '../types';
@@ -18,47 +19,24 @@ export function mailboxActionRoutes(app: FastifyInstance, deps: RouteDeps): void
     return mailbox;
   }
 
-  async function setApproval(id: string, state: ApprovalState, message: string) {
-    const mailbox = await requireMailbox(id);
-    return prisma.$transaction(async (tx) => {
-      await tx.alert.create({
-        data: {
-          severity: AlertSeverity.Information,
-          code: state === ApprovalState.Approved ? 'EmailApproved' : 'EmailRejected',
-          message: `${message} (${mailbox.address}).`,
-          mailboxId: id,
-          profileId: mailbox.profileId,
-          createdAt: clock(),
-        },
-      });
-      return tx.mailbox.update({
-        where: { id },
-        data: { approvalState: state },
-        include: { workloads: true },
-      });
-    });
+  async function approval(id: string, state: typeof ApprovalState.Approved | typeof ApprovalState.Rejected) {
+    const { missing } = await setApproval(prisma, [id], state, clock());
+    if (missing.length) throw notFound('Mailbox', id);
+    return prisma.mailbox.findUniqueOrThrow({ where: { id }, include: { workloads: true } });
   }
 
   // A mailbox's email address must be approved before email is processed for it
   // (docs/dynamics-server-side-sync.md#approval).
   app.post('/api/mailboxes/:id/approve', async (request) => {
     const { id } = parse(uuidParam, request.params);
-    const mailbox = await setApproval(
-      id,
-      ApprovalState.Approved,
-      'Email address approved by an administrator',
-    );
+    const mailbox = await approval(id, ApprovalState.Approved);
     request.log.info({ mailboxId: id }, 'mailbox email approved');
     return mailboxView(mailbox);
   });
 
   app.post('/api/mailboxes/:id/reject', async (request) => {
     const { id } = parse(uuidParam, request.params);
-    const mailbox = await setApproval(
-      id,
-      ApprovalState.Rejected,
-      'Email address rejected by an administrator',
-    );
+    const mailbox = await approval(id, ApprovalState.Rejected);
     request.log.info({ mailboxId: id }, 'mailbox email rejected');
     return mailboxView(mailbox);
   });
@@ -86,24 +64,9 @@ export function mailboxActionRoutes(app: FastifyInstance, deps: RouteDeps): void
     const { id } = parse(uuidParam, request.params);
     const input = parse(disableSchema, request.body ?? undefined);
     const workloads = input?.workloads ?? [...WORKLOAD_NAMES];
-    const mailbox = await requireMailbox(id);
-    const updated = await prisma.$transaction(async (tx) => {
-      await tx.mailboxWorkload.updateMany({
-        where: { mailboxId: id, workload: { in: workloads.map(toDbWorkload) } },
-        data: { enabled: false },
-      });
-      await tx.alert.create({
-        data: {
-          severity: AlertSeverity.Information,
-          code: 'DisabledByAdmin',
-          message: `Synchronization disabled by an administrator for ${mailbox.address}: ${workloads.join(', ')}.`,
-          mailboxId: id,
-          profileId: mailbox.profileId,
-          createdAt: clock(),
-        },
-      });
-      return tx.mailbox.findUniqueOrThrow({ where: { id }, include: { workloads: true } });
-    });
+    const { missing } = await disableWorkloads(prisma, [id], workloads, clock());
+    if (missing.length) throw notFound('Mailbox', id);
+    const updated = await prisma.mailbox.findUniqueOrThrow({ where: { id }, include: { workloads: true } });
     request.log.info({ mailboxId: id, workloads }, 'mailbox workloads disabled');
     return mailboxView(updated);
   });

@@ -3,6 +3,8 @@ import { SyncMethod, toDbWorkload, WorkloadStatus } from '@syncfleet/db';
 import type { Prisma } from '@syncfleet/db';
 import { WORKLOAD_NAMES } from '@syncfleet/workloads';
 import { conflict, notFound, parse, validationError } from '../errors';
+import { mailboxPage } from '../mailbox-filter';
+import { applySettings } from '../mailbox-ops';
 import { claimOwner } from '../owner-mapping';
 import { mailboxCreateSchema, mailboxListQuery, mailboxUpdateSchema, toDate, uuidParam } from '../schemas';
 import { mailboxView } from '../serialize';
@@ -42,6 +44,7 @@ export function mailboxRoutes(app: FastifyInstance, deps: RouteDeps): void {
           ownerId: input.owner.id,
           profileId: input.profileId,
           processEmailFrom: toDate(input.processEmailFrom),
+          incomingFilter: input.incomingFilter ?? null,
           workloads: {
             // All three rows always exist; none is enabled before Test & Enable.
             create: WORKLOAD_NAMES.map((name) => ({
@@ -55,29 +58,37 @@ export function mailboxRoutes(app: FastifyInstance, deps: RouteDeps): void {
         include: { workloads: true },
       });
     });
+    if (input.trackedFolders?.length)
+      await applySettings(prisma, [mailbox.id], { trackedFolders: input.trackedFolders });
     request.log.info({ mailboxId: mailbox.id }, 'mailbox created');
     return reply.status(201).send(mailboxView(mailbox));
   });
 
   app.get('/api/mailboxes', async (request) => {
-    const { profileId, approvalState, limit, offset } = parse(mailboxListQuery, request.query);
-    const where: Prisma.MailboxWhereInput = { profileId, approvalState };
-    const [items, total] = await Promise.all([
-      prisma.mailbox.findMany({
-        where,
-        include: { workloads: true },
-        orderBy: { address: 'asc' },
-        take: limit,
-        skip: offset,
-      }),
-      prisma.mailbox.count({ where }),
-    ]);
-    return { items: items.map(mailboxView), total, limit, offset };
+    const { sort, order, limit, offset, ...filter } = parse(mailboxListQuery, request.query);
+    const page = await mailboxPage(
+      prisma,
+      { filter, sort, descending: order === 'desc', limit, offset },
+      clock(),
+    );
+    const rows = await prisma.mailbox.findMany({
+      where: { id: { in: page.ids } },
+      include: { workloads: true },
+    });
+    const byId = new Map(rows.map((m) => [m.id, m]));
+    const items = page.ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [mailboxView(row)] : [];
+    });
+    return { items, total: page.total, limit, offset };
   });
 
   app.get('/api/mailboxes/:id', async (request) => {
     const { id } = parse(uuidParam, request.params);
-    const mailbox = await prisma.mailbox.findUnique({ where: { id }, include: { workloads: true } });
+    const mailbox = await prisma.mailbox.findUnique({
+      where: { id },
+      include: { workloads: true, folders: { where: { tracked: true }, orderBy: { folderId: 'asc' } } },
+    });
     if (!mailbox) throw notFound('Mailbox', id);
     return mailboxView(mailbox);
   });
@@ -88,10 +99,7 @@ export function mailboxRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const mailbox = await prisma.$transaction(async (tx) => {
       const current = await tx.mailbox.findUnique({ where: { id } });
       if (!current) throw notFound('Mailbox', id);
-      const data: Prisma.MailboxUncheckedUpdateInput = {
-        displayName: input.displayName,
-        processEmailFrom: toDate(input.processEmailFrom),
-      };
+      const data: Prisma.MailboxUncheckedUpdateInput = { displayName: input.displayName };
       if (input.profileId !== undefined && input.profileId !== current.profileId) {
         await assertProfileExists(tx, input.profileId);
         data.profileId = input.profileId;
@@ -109,16 +117,12 @@ export function mailboxRoutes(app: FastifyInstance, deps: RouteDeps): void {
         data.ownerType = input.owner.type;
         data.ownerId = input.owner.id;
       }
-      for (const name of WORKLOAD_NAMES) {
-        const method = input.workloads?.[name]?.method;
-        if (!method) continue;
-        await tx.mailboxWorkload.update({
-          where: { mailboxId_workload: { mailboxId: id, workload: toDbWorkload(name) } },
-          // Switching to server-side sync needs Test & Enable; switching to None stops it now.
-          data: method === SyncMethod.None ? { method, enabled: false } : { method },
-        });
-      }
-      return tx.mailbox.update({ where: { id }, data, include: { workloads: true } });
+      await applySettings(tx, [id], input);
+      return tx.mailbox.update({
+        where: { id },
+        data,
+        include: { workloads: true, folders: { where: { tracked: true }, orderBy: { folderId: 'asc' } } },
+      });
     });
     request.log.info({ mailboxId: id }, 'mailbox updated');
     return mailboxView(mailbox);

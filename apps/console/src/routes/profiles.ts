@@ -38,14 +38,42 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
     if (problems.length) throw validationError(problems);
   }
 
+  /** Owner-notification settings: the sender mailbox exists; a webhook has a signing secret. */
+  async function notificationData(
+    fields: { notificationMailboxId?: string | null; webhookUrl?: string | null },
+    webhookSecret: string | undefined,
+    hasStoredSecret: boolean,
+  ) {
+    if (fields.notificationMailboxId) {
+      const mailbox = await prisma.mailbox.findUnique({
+        where: { id: fields.notificationMailboxId },
+        select: { id: true },
+      });
+      if (!mailbox)
+        throw validationError([{ path: 'notificationMailboxId', message: 'no mailbox has this id' }]);
+    }
+    if (fields.webhookUrl && webhookSecret === undefined && !hasStoredSecret)
+      throw validationError([
+        { path: 'webhookSecret', message: 'is required with a webhookUrl (it signs the body)' },
+      ]);
+    if (webhookSecret === undefined) return {};
+    const sealed = secretBox.seal(webhookSecret);
+    return { webhookSecretCiphertext: sealed.ciphertext, webhookSecretKeyId: sealed.keyId };
+  }
+
   app.post('/api/profiles', async (request, reply) => {
-    const { clientSecret, processEmailFrom, ...fields } = parse(profileCreateSchema, request.body);
+    const { clientSecret, processEmailFrom, webhookSecret, ...fields } = parse(
+      profileCreateSchema,
+      request.body,
+    );
     assertEndpointsAllowed(fields);
     await assertNameFree(fields.name);
+    const webhook = await notificationData(fields, webhookSecret, false);
     const sealed = secretBox.seal(clientSecret);
     const profile = await prisma.emailServerProfile.create({
       data: {
         ...fields,
+        ...webhook,
         processEmailFrom: toDate(processEmailFrom),
         clientSecretCiphertext: sealed.ciphertext,
         clientSecretKeyId: sealed.keyId,
@@ -71,8 +99,16 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.patch('/api/profiles/:id', async (request) => {
     const { id } = parse(uuidParam, request.params);
-    const { clientSecret, processEmailFrom, ...fields } = parse(profileUpdateSchema, request.body ?? {});
+    const { clientSecret, processEmailFrom, webhookSecret, ...fields } = parse(
+      profileUpdateSchema,
+      request.body ?? {},
+    );
     const current = await findProfile(id);
+    const webhook = await notificationData(
+      { ...fields, webhookUrl: fields.webhookUrl === undefined ? current.webhookUrl : fields.webhookUrl },
+      webhookSecret,
+      current.webhookSecretCiphertext !== null,
+    );
     assertEndpointsAllowed(fields);
     // Where the secret goes and whom it is for: changing any of these without presenting the secret
     // again would let someone who cannot read the secret have it sent to a host of their choosing.
@@ -87,6 +123,7 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
     if (fields.name !== undefined) await assertNameFree(fields.name, id);
     const data: Prisma.EmailServerProfileUpdateInput = {
       ...fields,
+      ...webhook,
       processEmailFrom: toDate(processEmailFrom),
     };
     if (clientSecret !== undefined) {
@@ -99,7 +136,9 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
     request.log.info(
       {
         profileId: id,
-        changed: Object.keys(fields).concat(clientSecret === undefined ? [] : ['clientSecret']),
+        changed: Object.keys(fields)
+          .concat(clientSecret === undefined ? [] : ['clientSecret'])
+          .concat(webhookSecret === undefined ? [] : ['webhookSecret']),
       },
       'email server profile updated',
     );

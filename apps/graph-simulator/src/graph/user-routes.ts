@@ -29,6 +29,8 @@ export function userJson(mailbox: Mailbox, select?: string[]): Record<string, un
   const out: Record<string, unknown> = { id: mailbox.id };
   for (const name of select) {
     if (name === 'proxyAddresses') out.proxyAddresses = [...mailbox.proxyAddresses];
+    // Returned only on $select: a shared mailbox is a user whose sign-in is blocked.
+    else if (name === 'accountEnabled') out.accountEnabled = mailbox.kind !== 'shared';
     else if (name in all) out[name] = all[name];
   }
   return out;
