@@ -108,6 +108,23 @@ async function main() {
   }
   copy(path.join(root, 'prisma'), path.join(out, 'prisma'));
   copy(path.join(root, 'apps/graph-simulator/seeds'), path.join(out, 'apps/graph-simulator/seeds'));
+  // The dashboard, prebuilt: the console serves ui/app.js instead of bundling at start
+  // (apps/console/src/dashboard.ts; the same esbuild options).
+  fs.mkdirSync(path.join(out, 'apps/console/ui/src'), { recursive: true });
+  for (const file of ['index.html', 'src/app.css'])
+    fs.copyFileSync(path.join(root, 'apps/console/ui', file), path.join(out, 'apps/console/ui', file));
+  require('esbuild').buildSync({
+    entryPoints: [path.join(root, 'apps/console/ui/src/main.tsx')],
+    bundle: true,
+    outfile: path.join(out, 'apps/console/ui/app.js'),
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
   const rootManifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   // No scripts: the postinstall generates the Prisma client with the prisma CLI (a dev
   // dependency); the client is already compiled into the output.

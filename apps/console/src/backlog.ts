@@ -3,7 +3,7 @@ import { Prisma, type Db } from '@syncfleet/db';
 /**
  * The backlog: items waiting to be synced, per mailbox and kind — what Dynamics admins had to
  * query by hand from its sync tables. Each kind is one grouped query over its own table; a new kind
- * (ACT changes not yet written to Exchange, when that workload stores them) is one more entry.
+ * is one more entry.
  */
 interface BacklogKind {
   kind: string;
@@ -52,6 +52,25 @@ export const BACKLOG_KINDS: BacklogKind[] = [
     query: (id) => Prisma.sql`SELECT "mailboxId", count(*) AS n, min("lastErrorAt") AS oldest
       FROM "MailboxWorkload" WHERE "enabled" AND "transientFailureCount" > 0
         AND ${forMailbox(Prisma.sql`"mailboxId"`, id)}
+      GROUP BY 1`,
+  },
+  ...(['Contact', 'Task'] as const).map((table) => ({
+    kind: table === 'Contact' ? 'actContacts' : 'actTasks',
+    label: `ACT: ${table === 'Contact' ? 'contacts' : 'tasks'} changed in the app, not yet written to Exchange`,
+    // The owner's mailbox writes them (packages/sync/src/act): records flagged pushPending.
+    query: (
+      id: string | null,
+    ) => Prisma.sql`SELECT m.id AS "mailboxId", count(*) AS n, min(r."updatedAt") AS oldest
+      FROM ${Prisma.raw(`"${table}"`)} r
+        JOIN "Mailbox" m ON m."ownerType" = r."ownerType" AND m."ownerId" = r."ownerId"
+      WHERE r."pushPending" AND ${forMailbox(Prisma.sql`m.id`, id)}
+      GROUP BY 1`,
+  })),
+  {
+    kind: 'actRejected',
+    label: 'ACT: items Exchange rejected, waiting for their next edit',
+    query: (id) => Prisma.sql`SELECT "mailboxId", count(*) AS n, min("updatedAt") AS oldest
+      FROM "ActLink" WHERE "syncState" = 'Failed' AND ${forMailbox(Prisma.sql`"mailboxId"`, id)}
       GROUP BY 1`,
   },
 ];

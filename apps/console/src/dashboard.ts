@@ -1,6 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const UI_DIR = path.resolve(__dirname, '../ui');
@@ -15,25 +15,14 @@ let bundle: Promise<Bundle> | undefined;
 
 /**
  * The dashboard's files, built from ui/src with esbuild when the console starts (about a second;
- * once per process). Nothing built is ever written to disk or committed: `npm ci && npm start` on a
- * fresh clone serves the current source.
+ * once per process). Nothing built is committed: `npm ci && npm start` on a fresh clone serves the
+ * current source. The production image carries the bundle prebuilt (`ui/app.js`, written by
+ * scripts/build-production.cjs with these same options) and no esbuild binary.
  */
 export function dashboardBundle(): Promise<Bundle> {
   bundle ??= (async () => {
-    const result = await build({
-      entryPoints: [path.join(UI_DIR, 'src/main.tsx')],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      target: 'es2022',
-      minify: true,
-      jsx: 'automatic',
-      jsxImportSource: 'preact',
-      outdir: 'out',
-      logLevel: 'silent',
-      define: { 'process.env.NODE_ENV': '"production"' },
-    });
-    const js = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? '';
+    const prebuilt = path.join(UI_DIR, 'app.js');
+    const js = existsSync(prebuilt) ? await readFile(prebuilt, 'utf8') : await buildScript();
     const [html, css] = await Promise.all([
       readFile(path.join(UI_DIR, 'index.html'), 'utf8'),
       readFile(path.join(UI_DIR, 'src/app.css'), 'utf8'),
@@ -41,6 +30,25 @@ export function dashboardBundle(): Promise<Bundle> {
     return { html, js, css };
   })();
   return bundle;
+}
+
+/** The esbuild options of the dashboard's script (scripts/build-production.cjs repeats them). */
+async function buildScript(): Promise<string> {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [path.join(UI_DIR, 'src/main.tsx')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    outdir: 'out',
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  return result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? '';
 }
 
 /**

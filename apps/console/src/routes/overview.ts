@@ -182,9 +182,11 @@ export function overviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
       }[]
     >`WITH runs AS (
         SELECT date_trunc('minute', "startedAt") AS minute, "workload", "itemsProcessed", "outcome",
-          CASE WHEN "jobId" ~ '\\.[0-9]{10,}$'
+          -- The due time is the job id's third part (workloadJobId); a requeued job adds a 4th.
+          CASE WHEN "jobId" ~ '^[^.]+\\.[0-9a-f-]{36}\\.[0-9]{10,}'
             THEN GREATEST(0, EXTRACT(EPOCH FROM ("startedAt" -
-              (to_timestamp(substring("jobId" from '([0-9]+)$')::float8 / 1000) AT TIME ZONE 'UTC'))))
+              (to_timestamp(substring("jobId" from '^[^.]+\\.[0-9a-f-]{36}\\.([0-9]{10,})')::float8 / 1000)
+                AT TIME ZONE 'UTC'))))
           END AS lag
         FROM "SyncRun" WHERE "startedAt" >= ${since.toISOString()}::timestamp)
       SELECT minute, "workload"::text AS workload, count(*) AS cycles, COALESCE(sum("itemsProcessed"), 0) AS items,
