@@ -64,7 +64,7 @@ test('an expired client secret: AADSTS7000222 with Entra-formatted trace and cor
 });
 
 test('the Graph client is authenticated and trusts the simulator CA', async () => {
-  const me = (await h.graph.api(`/users/${h.mailboxes[0]?.address}`).get()) as { id: string };
+  const me = (await h.graph.api(`/users/${h.mailboxes[0]?.userPrincipalName}`).get()) as { id: string };
   expect(me.id).toBe(h.mailboxes[0]?.id);
 });
 

@@ -8,6 +8,8 @@ export interface SimConfig {
    * mailbox (Microsoft Graph service-specific throttling limits, Outlook service limits).
    */
   mailboxUploadBytesPer5Min: number;
+  /** The upload budget's sliding window in seconds (Outlook: 5 minutes; shorter in tests). */
+  mailboxUploadWindowSeconds: number;
   /** Optional global limit per app across mailboxes (0 = off; Graph documents 2,000/s). */
   appRequestsPerSecond: number;
   /** Retry-After sent with concurrency 429s. */
@@ -55,6 +57,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   mailboxConcurrency: 4,
   mailboxRequestsPer10Min: 10_000,
   mailboxUploadBytesPer5Min: 150 * 1024 * 1024,
+  mailboxUploadWindowSeconds: 300,
   appRequestsPerSecond: 0,
   concurrencyRetryAfterSeconds: 1,
   tokenLifetimeSeconds: 3599,
@@ -81,6 +84,7 @@ export const PATCHABLE_NUMBERS = [
   'mailboxConcurrency',
   'mailboxRequestsPer10Min',
   'mailboxUploadBytesPer5Min',
+  'mailboxUploadWindowSeconds',
   'appRequestsPerSecond',
   'concurrencyRetryAfterSeconds',
   'tokenLifetimeSeconds',

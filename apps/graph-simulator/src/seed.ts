@@ -10,6 +10,8 @@ import type { Store } from './store/store';
 export interface SeedMailbox {
   id?: string;
   address: string;
+  userPrincipalName?: string;
+  proxyAddresses?: string[];
   displayName?: string;
   kind?: MailboxKind;
   messages?: Array<z.input<typeof inboundInput>>;
@@ -23,7 +25,8 @@ export interface SeedFile {
   idSeed?: string;
   tenants: Array<{
     tenantId: string;
-    apps?: Array<{ clientId: string; clientSecret: string }>;
+    /** `roles`: granted application permissions (default DEFAULT_APP_ROLES). */
+    apps?: Array<{ clientId: string; clientSecret: string; roles?: string[] }>;
     mailboxes?: SeedMailbox[];
   }>;
 }
@@ -50,7 +53,7 @@ function addItems(
 export function applySeed(store: Store, seed: SeedFile): void {
   for (const t of seed.tenants) {
     const tenant = store.createTenant(t.tenantId);
-    for (const app of t.apps ?? []) store.createApp(tenant, app.clientId, app.clientSecret);
+    for (const app of t.apps ?? []) store.createApp(tenant, app.clientId, app.clientSecret, app.roles);
     for (const m of t.mailboxes ?? []) {
       const mailbox = store.createMailbox(tenant, m);
       for (const message of m.messages ?? []) {

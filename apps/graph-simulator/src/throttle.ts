@@ -3,13 +3,21 @@ import { inc } from './metrics';
 import type { Metrics } from './metrics';
 
 /**
- * Outlook throttling per app + mailbox ("Microsoft Graph service-specific throttling limits"):
- * requests per 10-minute window, concurrent requests, and uploaded bytes per 5 minutes. O(1) per
- * request (amortised) besides one map lookup.
+ * Outlook throttling per app + mailbox ("Microsoft Graph service-specific throttling limits",
+ * https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits): "10,000 API requests
+ * in a 10-minute period", "Four concurrent requests", "150 megabytes (MB) upload (PATCH, POST, PUT)
+ * in a 5-minute period". Both periods slide (the last 10 minutes, the last 5 minutes, whenever one
+ * looks), and every request counts toward the request limit, refused ones included ("Microsoft Graph
+ * throttling guidance", https://learn.microsoft.com/graph/throttling: "Avoid immediate retries,
+ * because all requests accrue against your usage limits"; "Microsoft Graph continues to log
+ * resource usage while a client is being throttled"). The bytes of a refused upload are not
+ * counted: nothing was stored. O(1) per request (amortised) besides one map lookup.
  */
 interface PairState {
-  windowStart: number;
-  count: number;
+  /** Requests of the last 10 minutes per second, oldest first: [epoch second, count]. */
+  requests: Array<[number, number]>;
+  /** Their sum. */
+  requestCount: number;
   inFlight: number;
   /** Epoch ms before which this app should not call this mailbox (last Retry-After issued). */
   retryAfterUntil: number;
@@ -29,7 +37,6 @@ export type ThrottleVerdict =
   { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; concurrency: boolean };
 
 const WINDOW_MS = 10 * 60 * 1000;
-const UPLOAD_WINDOW_MS = 5 * 60 * 1000;
 const UPLOAD_METHODS = new Set(['PATCH', 'POST', 'PUT']);
 const EARLY_TOLERANCE_MS = 50;
 
@@ -41,7 +48,7 @@ export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?
   function pair(key: string): PairState {
     let state = pairs.get(key);
     if (!state) {
-      state = { windowStart: now(), count: 0, inFlight: 0, retryAfterUntil: 0, uploads: [], uploadBytes: 0 };
+      state = { requests: [], requestCount: 0, inFlight: 0, retryAfterUntil: 0, uploads: [], uploadBytes: 0 };
       pairs.set(key, state);
     }
     return state;
@@ -68,7 +75,8 @@ export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?
    * seconds until enough of the window has aged out for this request to fit.
    */
   function uploadWait(state: PairState, t: number, bytes: number): number {
-    while (state.uploads.length > 0 && t - state.uploads[0]![0] >= UPLOAD_WINDOW_MS) {
+    const windowMs = deps.config.mailboxUploadWindowSeconds * 1000;
+    while (state.uploads.length > 0 && t - state.uploads[0]![0] >= windowMs) {
       state.uploadBytes -= state.uploads.shift()![1];
     }
     const budget = deps.config.mailboxUploadBytesPer5Min;
@@ -77,9 +85,33 @@ export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?
     for (const [at, size] of state.uploads) {
       freed += size;
       if (state.uploadBytes - freed + bytes <= budget)
-        return Math.max(1, Math.ceil((at + UPLOAD_WINDOW_MS - t) / 1000));
+        return Math.max(1, Math.ceil((at + windowMs - t) / 1000));
     }
-    return Math.ceil(UPLOAD_WINDOW_MS / 1000); // larger than the whole budget: never fits sooner
+    return Math.ceil(windowMs / 1000); // larger than the whole budget: never fits sooner
+  }
+
+  /**
+   * Counts a request in the sliding 10 minutes; over the limit → the seconds until enough of the
+   * window has aged out for the count to be under it again (if nothing more arrives meanwhile).
+   */
+  function requestWait(state: PairState, t: number): number {
+    const second = Math.floor(t / 1000);
+    const windowSeconds = WINDOW_MS / 1000;
+    while (state.requests.length > 0 && second - state.requests[0]![0] >= windowSeconds) {
+      state.requestCount -= state.requests.shift()![1];
+    }
+    const last = state.requests[state.requests.length - 1];
+    if (last && last[0] === second) last[1]++;
+    else state.requests.push([second, 1]);
+    state.requestCount++;
+    const limit = deps.config.mailboxRequestsPer10Min;
+    if (state.requestCount <= limit) return 0;
+    let freed = 0;
+    for (const [at, count] of state.requests) {
+      freed += count;
+      if (state.requestCount - freed < limit) return Math.max(1, at + windowSeconds - t / 1000);
+    }
+    return windowSeconds;
   }
 
   function acquire(
@@ -98,13 +130,9 @@ export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?
     }
     if (!mailboxId) return { ok: true, release: () => undefined };
     const state = pair(`${appKey}|${mailboxId}`);
-    if (t - state.windowStart >= WINDOW_MS) {
-      state.windowStart = t;
-      state.count = 0;
-    }
-    if (state.count >= config.mailboxRequestsPer10Min) {
-      const retry = Math.max(1, Math.ceil((state.windowStart + WINDOW_MS - t) / 1000));
-      return { ok: false, retryAfterSeconds: retry, concurrency: false };
+    const requestsWait = requestWait(state, t);
+    if (requestsWait > 0) {
+      return { ok: false, retryAfterSeconds: Math.ceil(requestsWait), concurrency: false };
     }
     if (state.inFlight >= config.mailboxConcurrency) {
       return { ok: false, retryAfterSeconds: config.concurrencyRetryAfterSeconds, concurrency: true };
@@ -116,7 +144,6 @@ export function createThrottle(deps: { config: SimConfig; metrics: Metrics; now?
       state.uploads.push([t, uploading]);
       state.uploadBytes += uploading;
     }
-    state.count++;
     state.inFlight++;
     let released = false;
     return {

@@ -18,6 +18,15 @@ export const outgoingEnvSchema = z.object({
    * the request was lost and sending again (outgoing-email README, "Exactly once").
    */
   OUTGOING_SEND_SETTLE_SEC: int(1, 86_400).default(600),
+  /**
+   * Outlook allows each app "150 megabytes (MB) upload (PATCH, POST, PUT) in a 5-minute period" per
+   * mailbox (Microsoft Graph throttling limits). A mailbox's drafts are paced under this budget:
+   * an email whose upload does not fit waits (PendingSend) until enough of the window has passed,
+   * instead of meeting 429s and failing after its attempts.
+   */
+  OUTGOING_UPLOAD_BUDGET_BYTES: int(1, 10 * 1024 * 1024 * 1024).default(150 * 1024 * 1024),
+  /** The upload budget's sliding window (Outlook: 5 minutes). */
+  OUTGOING_UPLOAD_WINDOW_SEC: int(1, 86_400).default(300),
 });
 
 export type OutgoingEnv = z.output<typeof outgoingEnvSchema>;

@@ -66,6 +66,12 @@ export const REASONS = {
     summary:
       'access denied (403): the app lacks the application permission, or an application access policy excludes the mailbox',
   },
+  AppPermissionMissing: {
+    kind: 'permanent',
+    scope: 'profile',
+    summary:
+      'the app registration lacks a Microsoft Graph application permission the enabled workloads need (or has none at all): an administrator grants it with admin consent, then Test & Enable',
+  },
   MailboxUnavailable: {
     kind: 'permanent',
     scope: 'mailbox',

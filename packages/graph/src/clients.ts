@@ -13,6 +13,7 @@ import type { Dispatcher } from 'undici';
 import { endpointProblem } from './endpoints';
 import { SyncError } from '@syncfleet/errors';
 import { parseRetryAfter } from './errors';
+import { rolesOfToken } from './roles';
 import { createTokenProvider, type AppCredentials, type TokenProvider } from './token-provider';
 import { FleetTransport, type MailboxRoute, type TransportHooks } from './transport';
 
@@ -171,6 +172,16 @@ export class GraphClients {
           .header('X-AnchorMailbox', mailbox.address)
           .middlewareOptions([new RouteOption(route), ...options]),
     };
+  }
+
+  /**
+   * The application permissions granted to the profile's app, as its current token says (roles.ts);
+   * undefined when the token cannot be read. Acquires the token if needed (msal-node's errors reach
+   * the caller intact, as in forMailbox).
+   */
+  async grantedRoles(profile: GraphProfile, signal?: AbortSignal): Promise<string[] | undefined> {
+    const { tokens } = await this.entry(profile);
+    return rolesOfToken(await tokens.getAccessToken(signal));
   }
 
   /** Forget a profile's client (secret or settings changed). */

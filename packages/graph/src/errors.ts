@@ -34,6 +34,10 @@ const GRAPH_CODES: Record<string, Reason> = {
   itemNotFound: 'NotFound',
   ErrorIrresolvableConflict: 'Conflict', // If-Match change key is stale
   InvalidAuthenticationToken: 'ProfileAuth',
+  // 401 for a token carrying no permissions at all ("NoPermissionsInAccessToken when calling /me
+  // endpoint", learn.microsoft.com/troubleshoot/entra/entra-id/users-groups-entra-apis/): nothing
+  // was granted to the app registration — every mailbox of the profile fails alike.
+  NoPermissionsInAccessToken: 'AppPermissionMissing',
   ApplicationThrottled: 'Throttled',
   TooManyRequests: 'Throttled',
   activityLimitReached: 'Throttled',

@@ -4,3 +4,4 @@ export { createTokenProvider, GRAPH_SCOPE, type AppCredentials, type TokenProvid
 export { FleetTransport, type MailboxRoute, type TransportHooks } from './transport';
 export { createDispatcher, fetchWith } from './tls';
 export * from './endpoints';
+export { rolesOfToken } from './roles';

@@ -16,6 +16,8 @@ export class SimAdminError extends Error {
 export interface MailboxRef {
   id: string;
   address: string;
+  /** Not the address (user: get resolves `/users/{id | userPrincipalName}`). */
+  userPrincipalName: string;
 }
 
 export type SimAdminClient = ReturnType<typeof createAdminClient>;
@@ -47,10 +49,21 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
         `/tenants/${enc(tenantId)}/apps/${enc(clientId)}`,
         { secretExpiresAt },
       ),
-    createApp: (
-      tenantId: string,
-      app: { clientId?: string; clientSecret?: string; secretExpiresAt?: string } = {},
-    ) => call<{ clientId: string; clientSecret: string }>('POST', `/tenants/${enc(tenantId)}/apps`, app),
+    createApp: (tenantId: string, app: z.input<typeof s.appInput> = {}) =>
+      call<{ clientId: string; clientSecret: string; roles: string[] }>(
+        'POST',
+        `/tenants/${enc(tenantId)}/apps`,
+        app,
+      ),
+    /** Grant (or revoke) application permissions; tokens issued before keep their roles. */
+    setAppRoles: (tenantId: string, clientId: string, roles: string[]) =>
+      call<{ clientId: string; roles: string[] }>(
+        'PATCH',
+        `/tenants/${enc(tenantId)}/apps/${enc(clientId)}`,
+        {
+          roles,
+        },
+      ),
     createMailbox: (tenantId: string, mailbox: z.input<typeof s.mailboxInput>) =>
       call<MailboxRef>('POST', `/tenants/${enc(tenantId)}/mailboxes`, mailbox),
     createMailboxes: (tenantId: string, bulk: z.input<typeof s.bulkMailboxInput>) =>

@@ -106,9 +106,9 @@ export function adminRoutes(): Array<Route<SimCore>> {
         if (!tenant) return adminError(404, `tenant '${tid}' not found`, 'tenantId');
         const input = parse(s.appInput, req.body);
         if (isResp(input)) return input;
-        const app = sim.store.createApp(tenant, input.clientId, input.clientSecret);
+        const app = sim.store.createApp(tenant, input.clientId, input.clientSecret, input.roles);
         if (input.secretExpiresAt) app.secretExpiresAt = input.secretExpiresAt;
-        return ok({ clientId: app.clientId, clientSecret: app.clientSecret }, 201);
+        return ok({ clientId: app.clientId, clientSecret: app.clientSecret, roles: app.roles }, 201);
       },
     },
     {
@@ -119,8 +119,14 @@ export function adminRoutes(): Array<Route<SimCore>> {
         if (!app) return adminError(404, `app '${cid}' not found in tenant '${tid}'`, 'clientId');
         const input = parse(s.appPatchInput, req.body);
         if (isResp(input)) return input;
-        app.secretExpiresAt = input.secretExpiresAt ?? undefined;
-        return ok({ clientId: app.clientId, secretExpiresAt: app.secretExpiresAt ?? null });
+        if (input.secretExpiresAt !== undefined) app.secretExpiresAt = input.secretExpiresAt ?? undefined;
+        // Tokens already issued keep the roles they were issued with (as Entra's do).
+        if (input.roles) app.roles = [...input.roles];
+        return ok({
+          clientId: app.clientId,
+          secretExpiresAt: app.secretExpiresAt ?? null,
+          roles: app.roles,
+        });
       },
     },
     {
@@ -136,7 +142,12 @@ export function adminRoutes(): Array<Route<SimCore>> {
         if (isResp(input)) return input;
         const lifetime = input.expiresInSeconds ?? sim.config.tokenLifetimeSeconds;
         return ok({
-          access_token: sim.signer.sign(input.tenantId, input.clientId, lifetime),
+          access_token: sim.signer.sign(
+            input.tenantId,
+            input.clientId,
+            lifetime,
+            input.roles ?? sim.store.tenants.get(input.tenantId)?.apps.get(input.clientId)?.roles ?? [],
+          ),
           expires_in: lifetime,
         });
       },
@@ -248,20 +259,27 @@ function createMailboxes(sim: SimCore, tid: string, req: SimRequest): SimRespons
     if (body && 'count' in body) {
       const input = parse(s.bulkMailboxInput, body);
       if (isResp(input)) return input;
-      const created: Array<{ id: string; address: string }> = [];
+      const created: Array<{ id: string; address: string; userPrincipalName: string }> = [];
       for (let n = 1; n <= input.count; n++) {
         const mb = sim.store.createMailbox(tenant, {
           address: input.addressPattern.replace('{n}', String(n)),
           kind: input.kind,
         });
-        created.push({ id: mb.id, address: mb.address });
+        created.push({ id: mb.id, address: mb.address, userPrincipalName: mb.userPrincipalName });
       }
       return ok({ created: created.length, mailboxes: created }, 201);
     }
     const input = parse(s.mailboxInput, body);
     if (isResp(input)) return input;
+    const primary = input.proxyAddresses?.filter((p) => p.startsWith('SMTP:'));
+    if (
+      primary &&
+      (primary.length !== 1 || primary[0]?.slice(5).toLowerCase() !== input.address.toLowerCase())
+    ) {
+      return adminError(400, 'exactly one SMTP: (primary) proxy address, equal to address', 'proxyAddresses');
+    }
     const mb = sim.store.createMailbox(tenant, input);
-    return ok({ id: mb.id, address: mb.address }, 201);
+    return ok({ id: mb.id, address: mb.address, userPrincipalName: mb.userPrincipalName }, 201);
   } catch (error) {
     return adminError(409, (error as Error).message, 'address');
   }

@@ -7,12 +7,17 @@ export const appInput = z
     clientSecret: z.string().min(1).optional(),
     /** When the client secret expires; afterwards the token endpoint answers AADSTS7000222. */
     secretExpiresAt: z.string().datetime({ offset: true }).optional(),
+    /** Granted application permissions (default: what Syncfleet needs, DEFAULT_APP_ROLES). */
+    roles: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
-/** PATCH an app: e.g. let its secret expire now. */
+/** PATCH an app: let its secret expire now, grant or revoke application permissions. */
 export const appPatchInput = z
-  .object({ secretExpiresAt: z.string().datetime({ offset: true }).nullable() })
+  .object({
+    secretExpiresAt: z.string().datetime({ offset: true }).nullable().optional(),
+    roles: z.array(z.string().min(1)).optional(),
+  })
   .strict();
 export const mailboxKind = z.enum(['user', 'shared', 'alias', 'distributionList']);
 export const mailboxInput = z
@@ -21,6 +26,13 @@ export const mailboxInput = z
     displayName: z.string().optional(),
     kind: mailboxKind.optional(),
     id: z.string().min(1).optional(),
+    /** Default `<local part>@<domain root>.onmicrosoft.com`: not the email address. */
+    userPrincipalName: z
+      .string()
+      .regex(/^[^@\s]+@[^@\s]+$/, 'must be a user principal name')
+      .optional(),
+    /** e.g. `["SMTP:primary@contoso.test", "smtp:alias@contoso.test"]`; the `SMTP:` one must be the address. */
+    proxyAddresses: z.array(z.string().regex(/^smtp:[^@\s]+@[^@\s]+$/i, 'must be smtp:<address>')).optional(),
   })
   .strict();
 export const bulkMailboxInput = z
@@ -119,7 +131,13 @@ export const configInput = z
   .strict();
 
 export const tokenInput = z
-  .object({ tenantId: z.string(), clientId: z.string(), expiresInSeconds: z.number().int().optional() })
+  .object({
+    tenantId: z.string(),
+    clientId: z.string(),
+    expiresInSeconds: z.number().int().optional(),
+    /** Default: the app's granted roles. */
+    roles: z.array(z.string()).optional(),
+  })
   .strict();
 export const moveInput = z.object({ folder: z.string().min(1) }).strict();
 export const evictInput = z

@@ -102,7 +102,7 @@ export function tokenEndpoint(
       token_type: 'Bearer',
       expires_in: lifetime,
       ext_expires_in: lifetime,
-      access_token: deps.signer.sign(tenant.id, app.clientId, lifetime),
+      access_token: deps.signer.sign(tenant.id, app.clientId, lifetime, app.roles),
     },
   };
 }

@@ -5,10 +5,12 @@ export interface TokenClaims {
   appid: string;
   exp: number;
   iat: number;
+  /** Granted application permissions; absent when the app has none (as Entra omits the claim). */
+  roles?: string[];
 }
 
 export interface TokenSigner {
-  sign(tid: string, appid: string, lifetimeSeconds: number): string;
+  sign(tid: string, appid: string, lifetimeSeconds: number, roles: readonly string[]): string;
   /** Returns the claims of a valid, unexpired token signed by this simulator, else a reason. */
   verify(token: string): TokenClaims | { invalid: string };
 }
@@ -22,7 +24,7 @@ export function createTokenSigner(secret: Buffer = randomBytes(32)): TokenSigner
   const mac = (data: string): Buffer => createHmac('sha256', secret).update(data).digest();
 
   return {
-    sign(tid, appid, lifetimeSeconds) {
+    sign(tid, appid, lifetimeSeconds, roles) {
       const iat = Math.floor(Date.now() / 1000);
       const payload = b64({
         aud: 'https://graph.microsoft.com',
@@ -33,13 +35,9 @@ export function createTokenSigner(secret: Buffer = randomBytes(32)): TokenSigner
         tid,
         appid,
         appidacr: '1',
-        roles: [
-          'Mail.ReadWrite',
-          'Mail.Send',
-          'Calendars.ReadWrite',
-          'Contacts.ReadWrite',
-          'Tasks.ReadWrite.All',
-        ],
+        // The app's granted application permissions at issue time ("Access token claims
+        // reference", roles): a permission granted later needs a new token.
+        ...(roles.length > 0 ? { roles: [...roles] } : {}),
         ver: '1.0',
       });
       const unsigned = `${header}.${payload}`;

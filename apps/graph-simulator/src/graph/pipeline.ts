@@ -10,6 +10,7 @@ import type { SimRequest, SimResponse } from '../http/types';
 import { enterFlight, inc } from '../metrics';
 import type { Mailbox } from '../store/model';
 import type { Throttle } from '../throttle';
+import { checkRoles, requirementOf } from '../auth/permissions';
 import { handleBatch } from './batch';
 import type { GraphCtx, GraphDeps } from './context';
 
@@ -26,12 +27,20 @@ const unauthorized = (message: string): SimResponse =>
       'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
   });
 
-/** `X-AnchorMailbox` forms: `UPN:addr`, `SMTP:addr`, `Oid:<id>@<tenant>`, or a bare address / id. */
+/**
+ * `X-AnchorMailbox` forms: `UPN:addr`, `SMTP:addr`, `Oid:<id>@<tenant>`, or a bare address / id.
+ * Any of the mailbox's addresses routes to it (primary, proxy addresses, UPN).
+ */
 export function anchorMatches(anchor: string, mailbox: Mailbox): boolean {
   const m = /^(upn|smtp|oid|puid):(.*)$/i.exec(anchor.trim());
   let value = (m ? (m[2] ?? '') : anchor).trim().toLowerCase();
   if (m && m[1]?.toLowerCase() === 'oid') value = value.split('@')[0] ?? '';
-  return value === mailbox.address || value === mailbox.id.toLowerCase();
+  return (
+    value === mailbox.address ||
+    value === mailbox.id.toLowerCase() ||
+    value === mailbox.userPrincipalName ||
+    mailbox.proxyAddresses.some((p) => p.slice(5).toLowerCase() === value)
+  );
 }
 
 export function createGraphPipeline(deps: PipelineDeps, routes: Array<Route<GraphCtx>>) {
@@ -73,19 +82,33 @@ export function createGraphPipeline(deps: PipelineDeps, routes: Array<Route<Grap
       return graphError(400, 'BadRequest', `Resource not found for the segment '${name}'.`);
     }
 
+    // Granted application permissions before anything is looked up (auth/permissions.ts).
+    const requirement = requirementOf(req.method, match.route.pattern);
+    const refused = checkRoles(claims.roles, requirement);
+    if (refused) return refused;
+
     let mailbox: Mailbox | undefined;
-    if (segments[0]?.toLowerCase() === 'users') {
+    if (segments[0]?.toLowerCase() === 'users' && segments.length >= 2) {
       const key = segments[1] ?? '';
-      mailbox = deps.store.findMailbox(key);
+      // user: get — `/users/{id | userPrincipalName}`: an email address that is not the UPN is no key.
+      mailbox = deps.store.findUser(key);
       if (!mailbox || mailbox.tenantId !== claims.tid) {
-        return graphError(404, 'ErrorInvalidUser', `The requested user '${key}' is invalid.`);
-      }
-      if (!deps.store.isStorageMailbox(mailbox)) {
-        return graphError(
-          404,
-          'MailboxNotEnabledForRESTAPI',
-          'The mailbox is either inactive, soft-deleted, or is hosted on-premise.',
-        );
+        const other = deps.store.findMailbox(key);
+        if (other && other.tenantId === claims.tid && !deps.store.isStorageMailbox(other)) {
+          return graphError(
+            404,
+            'MailboxNotEnabledForRESTAPI',
+            'The mailbox is either inactive, soft-deleted, or is hosted on-premise.',
+          );
+        }
+        // The directory answers for the user object itself; Exchange for what is inside the mailbox.
+        return requirement?.surface === 'directory'
+          ? graphError(
+              404,
+              'Request_ResourceNotFound',
+              `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+            )
+          : graphError(404, 'ErrorInvalidUser', `The requested user '${key}' is invalid.`);
       }
     }
     const appKey = `${claims.tid}:${claims.appid}`;

@@ -5,13 +5,18 @@ import type { Store } from '../store/store';
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
 import { listPlain } from './listing';
+import { parseSelect } from './odata';
 
-export function userJson(mailbox: Mailbox): Record<string, unknown> {
-  return {
+/**
+ * user resource: the default properties (user: get, "Optional query parameters"); `proxyAddresses`
+ * is "Returned only on $select", so it and any other non-default property come only when selected.
+ */
+export function userJson(mailbox: Mailbox, select?: string[]): Record<string, unknown> {
+  const all: Record<string, unknown> = {
     id: mailbox.id,
     displayName: mailbox.displayName,
     mail: mailbox.address,
-    userPrincipalName: mailbox.address,
+    userPrincipalName: mailbox.userPrincipalName,
     businessPhones: [],
     givenName: null,
     surname: null,
@@ -20,6 +25,52 @@ export function userJson(mailbox: Mailbox): Record<string, unknown> {
     officeLocation: null,
     preferredLanguage: 'en-US',
   };
+  if (!select) return all;
+  const out: Record<string, unknown> = { id: mailbox.id };
+  for (const name of select) {
+    if (name === 'proxyAddresses') out.proxyAddresses = [...mailbox.proxyAddresses];
+    else if (name in all) out[name] = all[name];
+  }
+  return out;
+}
+
+/**
+ * `$filter` of user: list as far as the fleet uses it: `mail eq '…'`, `userPrincipalName eq '…'`
+ * and `proxyAddresses/any(x:x eq 'smtp:…')` (user resource: mail "Supports $filter (eq, …)";
+ * proxyAddresses "Supports $filter (eq, …)", "the any operator is required for filter expressions
+ * on multi-valued properties"), joined by `or`. Values compare case-insensitively, as the directory
+ * does. Anything else → 400 (the simulator's limit, not Graph's).
+ */
+function userFilter(expr: string): { values: string[]; test: (m: Mailbox) => boolean } | { error: string } {
+  const clauses = expr.split(/\s+or\s+/i);
+  const tests: Array<(m: Mailbox) => boolean> = [];
+  const values: string[] = [];
+  for (const clause of clauses) {
+    const text = clause
+      .trim()
+      .replace(/^\((.*)\)$/, '$1')
+      .trim();
+    const eq = /^(mail|userPrincipalName)\s+eq\s+'((?:[^']|'')*)'$/i.exec(text);
+    if (eq) {
+      const value = (eq[2] ?? '').replace(/''/g, "'").toLowerCase();
+      values.push(value);
+      tests.push(
+        eq[1]?.toLowerCase() === 'mail' ? (m) => m.address === value : (m) => m.userPrincipalName === value,
+      );
+      continue;
+    }
+    const any = /^proxyAddresses\/any\((\w+):\s*\1\s+eq\s+'((?:[^']|'')*)'\)$/i.exec(text);
+    if (any) {
+      const value = (any[2] ?? '').replace(/''/g, "'").toLowerCase();
+      values.push(value.replace(/^smtp:/, ''));
+      tests.push((m) => m.proxyAddresses.some((p) => p.toLowerCase() === value));
+      continue;
+    }
+    return {
+      error: `Unsupported or invalid query filter clause specified for property of resource 'User': ${text}`,
+    };
+  }
+  return { values, test: (m) => tests.some((t) => t(m)) };
 }
 
 function folderJson(store: Store, mailbox: Mailbox, folder: Container): Record<string, unknown> {
@@ -72,7 +123,37 @@ export function userRoutes(): Array<Route<GraphCtx>> {
   }
 
   return [
-    { method: 'GET', pattern: 'users/:u', handler: (ctx) => json(200, userJson(mailboxOf(ctx))) },
+    {
+      // user: list, with $filter (Test & Enable resolves an SMTP address this way).
+      method: 'GET',
+      pattern: 'users',
+      handler: (ctx, _p, req) => {
+        const expr = req.query.get('$filter');
+        const filter = expr ? userFilter(expr) : undefined;
+        if (filter && 'error' in filter) {
+          return graphError(400, 'Request_UnsupportedQuery', filter.error);
+        }
+        const select = parseSelect(req.query.get('$select'));
+        const store = ctx.deps.store;
+        // Every supported clause names an address: look those up instead of scanning the tenant.
+        const candidates = filter
+          ? filter.values.map((v) => store.findMailbox(v)).filter((m): m is Mailbox => !!m)
+          : store.mailboxes.values();
+        const users = [...new Set(candidates)].filter(
+          (m) => m.tenantId === ctx.claims.tid && store.isStorageMailbox(m) && (!filter || filter.test(m)),
+        );
+        return listPlain(
+          req,
+          users.map((m) => userJson(m, select)),
+          'users',
+        );
+      },
+    },
+    {
+      method: 'GET',
+      pattern: 'users/:u',
+      handler: (ctx, _p, req) => json(200, userJson(mailboxOf(ctx), parseSelect(req.query.get('$select')))),
+    },
     {
       method: 'GET',
       pattern: 'users/:u/mailboxSettings',

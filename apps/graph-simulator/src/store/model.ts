@@ -9,6 +9,11 @@ export interface App {
   tenantId: string;
   /** ISO time the client secret expires (Entra: AADSTS7000222 after it). */
   secretExpiresAt?: string;
+  /**
+   * Granted (admin-consented) Microsoft Graph application permissions: Entra puts them in the
+   * `roles` claim of the app-only tokens it issues (src/auth/permissions.ts enforces them).
+   */
+  roles: string[];
 }
 
 export interface Tenant {
@@ -20,7 +25,15 @@ export interface Tenant {
 export interface Mailbox {
   id: string;
   tenantId: string;
+  /** Primary SMTP address (the user's `mail`). */
   address: string;
+  /**
+   * Sign-in name; what `/users/{id | userPrincipalName}` resolves, together with the id. Not the
+   * email address: by default `<local part>@<domain root>.onmicrosoft.com` (user: get).
+   */
+  userPrincipalName: string;
+  /** `SMTP:` primary and `smtp:` secondary addresses (user resource, proxyAddresses). */
+  proxyAddresses: string[];
   displayName: string;
   kind: MailboxKind;
   data?: MailboxData;

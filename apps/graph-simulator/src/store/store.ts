@@ -16,6 +16,26 @@ import type {
 
 export type Store = ReturnType<typeof createStore>;
 
+/**
+ * Roles an app gets when none are given (admin API, seed): the application permissions Syncfleet's
+ * deployment guide asks an administrator to grant (docs/microsoft-graph.md#permissions). Pass
+ * `roles` to model an app missing some.
+ */
+export const DEFAULT_APP_ROLES: readonly string[] = [
+  'Mail.ReadWrite',
+  'Mail.Send',
+  'Calendars.ReadWrite',
+  'Contacts.ReadWrite',
+  'Tasks.ReadWrite.All',
+  'User.Read.All',
+];
+
+/** `someone@contoso.test` → `someone@contoso.onmicrosoft.com`: a UPN that is not the email address. */
+export function defaultUpn(address: string): string {
+  const [local = address, domain = ''] = address.split('@');
+  return `${local}@${domain.split('.')[0] || 'tenant'}.onmicrosoft.com`;
+}
+
 const WELL_KNOWN_FOLDERS: Array<[string, string]> = [
   ['inbox', 'Inbox'],
   ['sentitems', 'Sent Items'],
@@ -42,11 +62,12 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
     return tenant;
   }
 
-  function createApp(tenant: Tenant, clientId?: string, clientSecret?: string): App {
+  function createApp(tenant: Tenant, clientId?: string, clientSecret?: string, roles?: string[]): App {
     const app: App = {
       tenantId: tenant.id,
       clientId: clientId ?? ids.guid(),
       clientSecret: clientSecret ?? ids.next('sim~', 40),
+      roles: [...(roles ?? DEFAULT_APP_ROLES)],
     };
     tenant.apps.set(app.clientId, app);
     return app;
@@ -62,24 +83,55 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
 
   function createMailbox(
     tenant: Tenant,
-    input: { address: string; displayName?: string; kind?: MailboxKind; id?: string },
+    input: {
+      address: string;
+      displayName?: string;
+      kind?: MailboxKind;
+      id?: string;
+      userPrincipalName?: string;
+      proxyAddresses?: string[];
+    },
   ): Mailbox {
     const address = input.address.toLowerCase();
-    if (mailboxes.has(address)) throw new Error(`address ${input.address} already exists`);
+    const kind = input.kind ?? 'user';
+    // Aliases and distribution lists are no user accounts: no UPN of their own.
+    const person = kind === 'user' || kind === 'shared';
+    const upn = (input.userPrincipalName ?? (person ? defaultUpn(address) : address)).toLowerCase();
+    const proxies =
+      input.proxyAddresses ??
+      (person ? [`SMTP:${address}`, `smtp:${defaultUpn(address)}`] : [`SMTP:${address}`]);
+    const keys = [address, upn, ...proxies.map((p) => p.slice(5).toLowerCase())];
+    for (const key of new Set(keys)) {
+      if (mailboxes.has(key)) throw new Error(`address ${key} already exists`);
+    }
     const mailbox: Mailbox = {
       id: input.id ?? ids.guid(),
       tenantId: tenant.id,
       address,
+      userPrincipalName: upn,
+      proxyAddresses: proxies,
       displayName: input.displayName ?? address.split('@')[0] ?? address,
-      kind: input.kind ?? 'user',
+      kind,
     };
-    mailboxes.set(address, mailbox);
+    for (const key of keys) mailboxes.set(key, mailbox);
     mailboxes.set(mailbox.id.toLowerCase(), mailbox);
     return mailbox;
   }
 
+  /** Admin and delivery look-up: id, primary address, UPN or any proxy address. */
   function findMailbox(idOrAddress: string): Mailbox | undefined {
     return mailboxes.get(idOrAddress.toLowerCase());
+  }
+
+  /**
+   * Graph's `/users/{id | userPrincipalName}` (user: get): only the object id or the UPN resolve; an
+   * email address that is not the UPN does not. Aliases and distribution lists are no users.
+   */
+  function findUser(idOrUpn: string): Mailbox | undefined {
+    const found = mailboxes.get(idOrUpn.toLowerCase());
+    if (!found || !isStorageMailbox(found)) return undefined;
+    const key = idOrUpn.toLowerCase();
+    return key === found.id.toLowerCase() || key === found.userPrincipalName ? found : undefined;
   }
 
   function isStorageMailbox(mailbox: Mailbox): boolean {
@@ -271,6 +323,7 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
     findApp,
     createMailbox,
     findMailbox,
+    findUser,
     isStorageMailbox,
     dataOf,
     container,

@@ -12,12 +12,15 @@ export interface Harness {
   tenantId: string;
   clientId: string;
   clientSecret: string;
-  mailboxes: Array<{ id: string; address: string }>;
+  mailboxes: Array<{ id: string; address: string; userPrincipalName: string }>;
   graph: Client;
   close(): Promise<void>;
 }
 
-/** Per-test-file simulator: its own data dir (CA), tenant, app and mailboxes; official clients over verified TLS. */
+/**
+ * Per-test-file simulator: its own data dir (CA), tenant, app (granted the default roles) and
+ * mailboxes (UPN ≠ address); official clients over verified TLS.
+ */
 export async function startHarness(
   options: { mailboxes?: number; config?: Partial<SimConfig> } = {},
 ): Promise<Harness> {
@@ -50,7 +53,7 @@ export async function startHarness(
   };
 }
 
-export function mailbox(h: Harness, index: number): { id: string; address: string } {
+export function mailbox(h: Harness, index: number): Harness['mailboxes'][number] {
   const mb = h.mailboxes[index];
   if (!mb) throw new Error(`no mailbox ${index}`);
   return mb;

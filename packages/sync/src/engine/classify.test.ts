@@ -33,7 +33,7 @@ async function failure(work: () => Promise<unknown>): Promise<unknown> {
   throw new Error('expected a failure');
 }
 const shape = (e: SyncError) => ({ reason: e.reason, kind: e.kind, scope: e.scope, code: e.code });
-const inbox = (n: number) => `/users/${fx.mailboxes[n]!.address}/mailFolders/inbox`;
+const inbox = (n: number) => `/users/${fx.mailboxes[n]!.simId}/mailFolders/inbox`;
 
 describe('Graph errors from the simulator, through the official client and our middleware', () => {
   test('an unknown delta token: 410 SyncStateNotFound → SyncStateGone', async () => {

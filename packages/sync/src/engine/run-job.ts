@@ -3,6 +3,7 @@ import { claimCycle, renewClaim } from './claim';
 import { finishFailure, finishSuccess } from './finish';
 import type { EngineResources, WorkloadHandlers } from './types';
 import { classifyError } from './classify';
+import { permissionOrMailbox } from './permissions';
 
 export type JobOutcome = 'success' | 'yielded' | 'failure' | 'skipped' | 'lost-claim';
 
@@ -110,7 +111,7 @@ export async function runWorkloadJob(
         );
         return stored ? 'yielded' : 'lost-claim';
       }
-      const syncError = classifyError(error);
+      const syncError = await permissionOrMailbox(res, mailbox, job.workload, classifyError(error));
       logger.warn(
         {
           reason: syncError.reason,

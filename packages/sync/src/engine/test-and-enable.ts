@@ -7,6 +7,12 @@ import { actSettingsOf } from '../act/settings';
 import { userPath } from '../probe/probe-handlers';
 import { notifyOwner, raiseAlert } from './alerts';
 import { classifyError } from './classify';
+import {
+  appPermissionError,
+  DIRECTORY_PERMISSION,
+  missingPermissions,
+  WORKLOAD_PERMISSIONS,
+} from './permissions';
 import type { EngineResources } from './types';
 
 export interface TestAndEnableCheck {
@@ -25,6 +31,31 @@ export interface TestAndEnableResult {
 
 /** Looking the address up: no such user, or a user without a mailbox Graph can sync. */
 const NO_MAILBOX: ReadonlySet<Reason> = new Set(['NotFound', 'MailboxUnavailable']);
+
+const noMailbox = (address: string, detail: string | undefined) =>
+  `${address} has no mailbox Graph can sync (an alias, a distribution list, or an inactive or on-premises mailbox cannot be synced): ${detail ?? ''}`;
+
+interface DirectoryUser {
+  id: string;
+  mail?: string | null;
+  userPrincipalName?: string;
+}
+
+/**
+ * The user whose primary or secondary SMTP address is `address`. `/users/{id | userPrincipalName}`
+ * does not take an email address (user: get) and the UPN need not be the address, so the look-up
+ * is user: list with `$filter` on mail and proxyAddresses (user resource: both "Supports $filter
+ * (eq …)", `any` for the multi-valued proxyAddresses; application permission User.Read.All).
+ */
+async function findUserByAddress(graph: MailboxGraph, address: string): Promise<DirectoryUser | undefined> {
+  const quoted = address.replace(/'/g, "''");
+  const found = (await graph
+    .api('/users')
+    .filter(`mail eq '${quoted}' or proxyAddresses/any(x:x eq 'smtp:${quoted}')`)
+    .select('id,mail,userPrincipalName')
+    .get()) as { value: DirectoryUser[] };
+  return found.value[0];
+}
 
 /** The mailbox row does not exist: a NotFound SyncError, so callers switch on the reason. */
 export class MailboxNotFoundError extends SyncError {
@@ -75,38 +106,56 @@ export async function testAndEnable(
   res.graph.invalidate(mailbox.profileId);
   let graph: MailboxGraph | undefined;
   let graphUserId: string | null = null;
+  const clientId = mailbox.profile.clientId;
   if (!failure) {
     try {
       graph = await res.graph.forMailbox(mailbox.profile, { id: mailbox.id, address: mailbox.address });
-      const user = (await graph
-        .api(`/users/${encodeURIComponent(mailbox.address)}`)
-        .select('id,mail,userPrincipalName')
-        .get()) as {
-        id: string;
-        mail?: string | null;
-        userPrincipalName?: string;
-      };
-      const primary = [user.mail, user.userPrincipalName].filter(Boolean).map((a) => a!.toLowerCase());
-      if (!primary.includes(mailbox.address)) {
-        failure = fail(
-          'mailbox',
-          new SyncError(
-            'MailboxUnavailable',
-            `${mailbox.address} is an alias of ${primary[0] ?? user.id}; sync the primary address instead.`,
-            { code: 'AliasNotSupported' },
-          ),
-        );
+      // The app's granted permissions, when its token says (a fresh token: invalidated above).
+      const roles = await res.graph.grantedRoles(mailbox.profile);
+      const wanted = [DIRECTORY_PERMISSION, ...configured.flatMap((w) => WORKLOAD_PERMISSIONS[w])];
+      const missing = roles ? missingPermissions(roles, wanted) : [];
+      if (roles && (roles.length === 0 || missing.length > 0)) {
+        failure = fail('permissions', appPermissionError(clientId, missing));
       } else {
-        graphUserId = user.id;
-        checks.push({ name: 'credentials', ok: true }, { name: 'mailbox', ok: true });
+        const user = await findUserByAddress(graph, mailbox.address);
+        if (!user) {
+          failure = fail(
+            'mailbox',
+            new SyncError('MailboxUnavailable', `no user of the tenant has the address ${mailbox.address}`, {
+              code: 'UserNotFound',
+            }),
+          );
+          checks[checks.length - 1]!.message = noMailbox(mailbox.address, checks[checks.length - 1]!.message);
+        } else if (user.mail?.toLowerCase() !== mailbox.address) {
+          failure = fail(
+            'mailbox',
+            new SyncError(
+              'MailboxUnavailable',
+              `${mailbox.address} is an alias of ${user.mail ?? user.userPrincipalName ?? user.id}; sync the primary address instead.`,
+              { code: 'AliasNotSupported' },
+            ),
+          );
+        } else {
+          graphUserId = user.id;
+          checks.push({ name: 'credentials', ok: true }, { name: 'mailbox', ok: true });
+        }
       }
     } catch (error) {
-      const e = classifyError(error);
-      failure = fail(e.scope === 'profile' ? 'credentials' : 'mailbox', e);
-      if (NO_MAILBOX.has(e.reason)) {
-        checks[checks.length - 1]!.message =
-          `${mailbox.address} has no mailbox Graph can sync (an alias, a distribution list, or an inactive or on-premises mailbox cannot be synced): ${e.message}`;
-      }
+      let e = classifyError(error);
+      // The directory refuses the look-up: the app lacks a directory read permission (an
+      // application access policy restricts mailboxes, never the directory).
+      if (e.code === 'Authorization_RequestDenied')
+        e = appPermissionError(clientId, [DIRECTORY_PERMISSION], error);
+      failure = fail(
+        e.scope === 'profile'
+          ? e.reason === 'AppPermissionMissing'
+            ? 'permissions'
+            : 'credentials'
+          : 'mailbox',
+        e,
+      );
+      if (NO_MAILBOX.has(e.reason))
+        checks[checks.length - 1]!.message = noMailbox(mailbox.address, e.message);
     }
   }
   for (const workload of failure ? [] : configured) {
@@ -117,7 +166,18 @@ export async function testAndEnable(
       workloads[workload] = 'enabled';
       checks.push({ name: workload, ok: true });
     } catch (error) {
-      failure ??= fail(workload, classifyError(error));
+      let e = classifyError(error);
+      if (e.reason === 'MissingPermission') {
+        // The token grants what the workload needs (or cannot be read): the refusal is this
+        // mailbox's — an application access policy excluding it, as Exchange documents.
+        const needs = WORKLOAD_PERMISSIONS[workload].map((p) => p.name).join(', ');
+        e = new SyncError(
+          'MissingPermission',
+          `Graph refused ${workload} for ${mailbox.address}: an application access policy excludes this mailbox, or the app lacks ${needs} (${e.message})`,
+          { code: e.code, status: e.details.status, cause: error },
+        );
+      }
+      failure ??= fail(workload, e);
     }
   }
   if (workloads.act === 'enabled') {
@@ -179,6 +239,20 @@ async function record(
               lastErrorAt: now,
             },
       });
+    }
+    if (failure?.scope === 'profile') {
+      // The app registration's problem, the same for every mailbox of the profile: ONE alert on the
+      // profile (standing until acknowledged), not one per mailbox tested.
+      return raiseAlert(
+        tx,
+        {
+          severity: AlertSeverity.Error,
+          code: `TestAndEnable.${failure.code}`,
+          message: `Test & Enable cannot enable mailboxes of this profile: ${failure.message}`,
+          profileId: mailbox.profileId,
+        },
+        { dedupe: true },
+      );
     }
     return raiseAlert(tx, {
       severity: failure ? AlertSeverity.Error : AlertSeverity.Information,

@@ -111,7 +111,7 @@ it('a tracked folder deleted in Outlook: tracking stops with an Information aler
     { id: mailbox.id, address: mailbox.address },
     new AbortController().signal,
   );
-  const path = `/users/${encodeURIComponent(mailbox.address)}/mailFolders`;
+  const path = `/users/${encodeURIComponent(mailbox.graphUserId!)}/mailFolders`;
   const folder = (await graph.api(path).post({ displayName: 'Projects' })) as { id: string };
   await db.prisma.mailboxFolderSync.create({
     data: { mailboxId: mb(2).id, folderId: folder.id, displayName: 'Projects', tracked: true },

@@ -162,10 +162,10 @@ describe('incoming email: dedupe, deletions, resync, folders, attachments, bad i
       new AbortController().signal,
     );
     const folder = (await graph
-      .api(`/users/${encodeURIComponent(mailbox.address)}/mailFolders`)
+      .api(`/users/${encodeURIComponent(mailbox.graphUserId!)}/mailFolders`)
       .post({ displayName: 'Projects' })) as { id: string };
     const untracked = (await graph
-      .api(`/users/${encodeURIComponent(mailbox.address)}/mailFolders`)
+      .api(`/users/${encodeURIComponent(mailbox.graphUserId!)}/mailFolders`)
       .post({ displayName: 'Other' })) as { id: string };
     await db.prisma.mailboxFolderSync.create({
       data: { mailboxId: mb(6).id, folderId: folder.id, displayName: 'Projects', tracked: true },

@@ -36,21 +36,18 @@ const recipients = (email: EmailToSend, role: EmailParty['role']) =>
     .filter((p) => p.role === role)
     .map((p) => ({ emailAddress: p.name ? { address: p.address, name: p.name } : { address: p.address } }));
 
-/**
- * POST /users/{id}/messages (user: post messages) → 201 with the draft's id, internetMessageId and
- * conversationId. The draft carries our header, so a draft whose id we failed to record is found
- * again (findOrphanDraft) instead of being created twice.
- */
-export async function createDraft(
-  graph: MailboxGraph,
-  user: string,
-  email: EmailToSend,
-  subject: string,
-): Promise<GraphMessageRef> {
+/** The body of the draft's POST, built once: its size is what the mailbox's upload budget counts. */
+export interface DraftPayload {
+  json: Record<string, unknown>;
+  /** Bytes of the JSON request body (what Outlook counts toward "150 MB upload … in 5 minutes"). */
+  bytes: number;
+}
+
+export function draftPayload(email: EmailToSend, subject: string): DraftPayload {
   const body = email.bodyHtml
     ? { contentType: 'html', content: email.bodyHtml }
     : { contentType: 'text', content: email.bodyText ?? '' };
-  const created = (await graph.api(`${user}/messages`).post({
+  const json = {
     subject,
     body,
     toRecipients: recipients(email, 'To'),
@@ -65,7 +62,21 @@ export async function createDraft(
         contentType: a.contentType,
         contentBytes: Buffer.from(a.content!).toString('base64'),
       })),
-  })) as GraphMessage;
+  };
+  return { json, bytes: Buffer.byteLength(JSON.stringify(json)) };
+}
+
+/**
+ * POST /users/{id}/messages (user: post messages) → 201 with the draft's id, internetMessageId and
+ * conversationId. The draft carries our header, so a draft whose id we failed to record is found
+ * again (findOrphanDraft) instead of being created twice.
+ */
+export async function createDraft(
+  graph: MailboxGraph,
+  user: string,
+  payload: DraftPayload,
+): Promise<GraphMessageRef> {
+  const created = (await graph.api(`${user}/messages`).post(payload.json)) as GraphMessage;
   return ref(created);
 }
 

@@ -6,6 +6,7 @@ import { userPath } from '../probe/probe-handlers';
 import { appendTrackingToken, formatTrackingToken } from '../tracking-token';
 import {
   createDraft,
+  draftPayload,
   findByInternetMessageId,
   findOrphanDraft,
   sendDraft,
@@ -24,7 +25,17 @@ export interface SendSettings {
   hooks?: SendHooks;
 }
 
-export type SendOutcome = 'sent' | 'failed' | 'skipped' | 'in-flight';
+export type SendOutcome = 'sent' | 'failed' | 'skipped' | 'in-flight' | 'postponed';
+
+/**
+ * The mailbox's upload budget for this cycle (processor.ts): Outlook allows each app "150 megabytes
+ * (MB) upload (PATCH, POST, PUT) in a 5-minute period" per mailbox. `usedBytes` grows as drafts are
+ * uploaded.
+ */
+export interface UploadBudget {
+  limitBytes: number;
+  usedBytes: number;
+}
 
 /**
  * What a resumed email whose send may already have been requested should do. Exchange sends
@@ -82,7 +93,12 @@ const reasonOf = (e: SyncError) => `${e.code}: ${e.message}`.slice(0, 1000);
  * 5. record Sent. Only now, if the profile keeps no Sent Items copy, delete the copy (it was the
  *    proof of sending until the database said Sent).
  */
-export async function sendOne(ctx: CycleContext, emailId: string, s: SendSettings): Promise<SendOutcome> {
+export async function sendOne(
+  ctx: CycleContext,
+  emailId: string,
+  s: SendSettings,
+  budget?: UploadBudget,
+): Promise<SendOutcome> {
   const { prisma, graph, clock } = ctx;
   const crash = (point: SendProtocolPoint) => s.hooks?.at(point, emailId);
   const email = await prisma.emailActivity.findUnique({
@@ -96,6 +112,13 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
     (s.trackingTokenEnabled
       ? formatTrackingToken(s.trackingTokenPrefix, 0, Number(email.trackingNumber))
       : null);
+  // The draft's upload must fit the mailbox's budget, else the email waits — unclaimed, no attempt
+  // spent — until enough of the window has passed (one too large for any budget goes alone).
+  const subject = token && s.trackingTokenEnabled ? appendTrackingToken(email.subject, token) : email.subject;
+  const payload = email.internetMessageId ? null : draftPayload(email, subject);
+  if (payload && budget && budget.usedBytes > 0 && budget.usedBytes + payload.bytes > budget.limitBytes) {
+    return 'postponed';
+  }
   const claimed = await prisma.emailActivity.updateMany({
     where: { id: emailId, status: { in: ACTIVE } },
     data: {
@@ -152,11 +175,11 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
     // Twice at most: a recorded draft that vanished unsent (deleted by the user) is created again.
     for (let round = 0; round < 2; round++) {
       if (!draft) {
-        const subject =
-          token && s.trackingTokenEnabled ? appendTrackingToken(email.subject, token) : email.subject;
-        draft = await createDraft(graph, user, email, subject);
+        const upload = payload ?? draftPayload(email, subject);
+        draft = await createDraft(graph, user, upload);
+        if (budget) budget.usedBytes += upload.bytes;
         crash('after-draft-created');
-        await recordDraft(draft);
+        await recordDraft(draft, upload.bytes);
         crash('after-draft-saved');
       }
       // Recorded before the request: after a crash, a draft that still looks unsent is known to be
@@ -205,7 +228,14 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
     // look-before-acting step — in a later cycle, under the fleet's error policy. After the
     // configured attempts it fails, unless the last attempt was mid-send (outcome unknown: only a
     // later lookup may decide, so it is never failed blindly).
-    if (e.kind === 'transient' && attempt >= s.maxAttempts && phase === 'prepare' && !ctx.signal.aborted) {
+    // Throttling is Graph asking to wait, never the email's fault: it does not use up attempts.
+    if (
+      e.kind === 'transient' &&
+      e.reason !== 'Throttled' &&
+      attempt >= s.maxAttempts &&
+      phase === 'prepare' &&
+      !ctx.signal.aborted
+    ) {
       await fail(`${reasonOf(e)} (gave up after ${attempt} attempts)`);
     } else {
       await prisma.emailActivity.updateMany({
@@ -216,13 +246,15 @@ export async function sendOne(ctx: CycleContext, emailId: string, s: SendSetting
     throw error;
   }
 
-  async function recordDraft(draft: GraphMessageRef) {
+  /** `uploadBytes`: the draft was just uploaded (counted in the mailbox's upload budget). */
+  async function recordDraft(draft: GraphMessageRef, uploadBytes?: number) {
     await prisma.emailActivity.updateMany({
       where: { id: emailId, status: EmailStatus.Sending },
       data: {
         graphDraftId: draft.id,
         internetMessageId: draft.internetMessageId,
         conversationId: draft.conversationId,
+        ...(uploadBytes !== undefined ? { draftUploadedAt: clock(), draftUploadBytes: uploadBytes } : {}),
       },
     });
   }

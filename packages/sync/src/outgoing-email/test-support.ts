@@ -15,6 +15,8 @@ export const TEST_SETTINGS: OutgoingSettings = {
   trackingTokenPrefix: 'CRM',
   maxAttempts: 3,
   sendSettleMs: 20_000,
+  uploadBudgetBytes: 150 * 1024 * 1024,
+  uploadWindowMs: 300_000,
 };
 
 /** Sending is asynchronous (the simulator's transport): waits until every accepted send is processed. */

@@ -26,6 +26,8 @@ export interface FleetFixtureOptions {
   simConfig?: Partial<SimConfig>;
   /** Mark mailboxes approved and their workloads enabled (as after a successful Test & Enable). */
   enabled?: boolean;
+  /** Application permissions granted to the simulator app (default: all Syncfleet needs). */
+  appRoles?: string[];
 }
 
 /**
@@ -38,7 +40,10 @@ export async function createFleetFixture(prisma: Db, options: FleetFixtureOption
     config: options.simConfig,
   });
   const { tenantId } = await sim.admin.createTenant();
-  const { clientId, clientSecret } = await sim.admin.createApp(tenantId);
+  const { clientId, clientSecret } = await sim.admin.createApp(
+    tenantId,
+    options.appRoles ? { roles: options.appRoles } : {},
+  );
   const { mailboxes: simMailboxes } = await sim.admin.createMailboxes(tenantId, {
     count: options.mailboxes,
     addressPattern: 'user{n}@contoso.test',
@@ -72,6 +77,9 @@ export async function createFleetFixture(prisma: Db, options: FleetFixtureOption
         ownerId: `user-${i}`,
         profileId: profile.id,
         approvalState: enabled ? 'Approved' : 'Empty',
+        // The directory id Test & Enable records: Graph addresses users by id or UPN, and the UPN is
+        // not the email address (user: get).
+        graphUserId: enabled ? m.id : null,
         workloads: {
           create: Object.values(Workload).map((w) => ({
             workload: w,
