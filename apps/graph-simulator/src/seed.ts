@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { z } from 'zod';
 import { inbound } from './admin/inbound';
 import type { inboundInput } from './admin/schemas';
-import { contactKind, eventKind, isErrorResponse, taskKind } from './graph/pim-model';
+import { calendarEventKind } from './graph/calendar-model';
+import { contactKind, isErrorResponse, taskKind } from './graph/pim-model';
 import type { PimKind } from './graph/pim-model';
 import type { Mailbox, MailboxKind } from './store/model';
 import type { Store } from './store/store';
@@ -59,7 +60,7 @@ export function applySeed(store: Store, seed: SeedFile): void {
       for (const message of m.messages ?? []) {
         inbound(store, mailbox, { subject: '', body: '', ...message });
       }
-      addItems(store, mailbox, eventKind, m.events);
+      addItems(store, mailbox, calendarEventKind, m.events);
       addItems(store, mailbox, contactKind, m.contacts);
       addItems(store, mailbox, taskKind, m.tasks);
     }

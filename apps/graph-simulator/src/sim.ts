@@ -15,6 +15,7 @@ import type { DeltaEngine } from './graph/delta';
 import { messageRoutes } from './graph/message-routes';
 import { createGraphPipeline } from './graph/pipeline';
 import { todoListExtensionRoutes } from './graph/todo-list-extensions';
+import { calendarRoutes } from './graph/calendar-routes';
 import { pimRoutes } from './graph/pim-routes';
 import { sendRoutes } from './graph/send-routes';
 import { subscriptionRoutes } from './graph/subscription-routes';
@@ -83,6 +84,7 @@ export function createSimCore(options: {
     ...userRoutes(),
     ...messageRoutes(),
     ...sendRoutes(),
+    ...calendarRoutes(),
     ...pimRoutes(),
     ...todoListExtensionRoutes(),
     ...subscriptionRoutes(),

@@ -97,6 +97,9 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
       call<Record<string, unknown>>('PATCH', `/mailboxes/${enc(mailbox)}/events/${enc(id)}`, patch),
     deleteEvent: (mailbox: string, id: string) =>
       call<string>('DELETE', `/mailboxes/${enc(mailbox)}/events/${enc(id)}`),
+    /** The user answering (accept, tentativelyAccept, decline) or cancelling (cancel) in Outlook. */
+    eventAction: (mailbox: string, id: string, action: string, body: Record<string, unknown> = {}) =>
+      call<string>('POST', `/mailboxes/${enc(mailbox)}/events/${enc(id)}/${enc(action)}`, body),
     createContact: (mailbox: string, contact: Record<string, unknown>) =>
       call<Record<string, unknown>>('POST', `/mailboxes/${enc(mailbox)}/contacts`, contact),
     updateContact: (mailbox: string, id: string, patch: Record<string, unknown>) =>

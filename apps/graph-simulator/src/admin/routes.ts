@@ -1,7 +1,8 @@
 import type { Route } from '../http/router';
 import type { SimRequest, SimResponse } from '../http/types';
 import { serializeItem } from '../graph/odata';
-import { contactKind, eventKind, isErrorResponse, taskKind } from '../graph/pim-model';
+import { contactKind, isErrorResponse, taskKind } from '../graph/pim-model';
+import { calendarAdminRoutes } from './calendar-admin';
 import type { PimKind } from '../graph/pim-model';
 import type { Mailbox } from '../store/model';
 import type { SimCore } from '../sim';
@@ -244,7 +245,7 @@ export function adminRoutes(): Array<Route<SimCore>> {
         return ok(serializeItem(sim.store.moveItem(f.mb, f.item, dest.id, false)), 201);
       },
     },
-    ...itemRoutes(eventKind, 'mailboxes/:m/events', false),
+    ...calendarAdminRoutes(),
     ...itemRoutes(contactKind, 'mailboxes/:m/contacts', false),
     ...itemRoutes(taskKind, 'mailboxes/:m/todo/lists/:l/tasks', true),
     ...opsRoutes(),

@@ -12,7 +12,8 @@ export interface Delivery {
   subject: string;
   headers: Record<string, string>;
   deliveredAt: string;
-  via: 'sendMail' | 'send' | 'reply';
+  /** Meeting messages (meetings.ts) are logged as meetingRequest / meetingCancellation / meetingResponse. */
+  via: 'sendMail' | 'send' | 'reply' | 'meetingRequest' | 'meetingCancellation' | 'meetingResponse';
   senderMailboxId: string;
   /** Recipient mailbox ids in the same tenant that received a copy in their Inbox. */
   deliveredTo: string[];

@@ -51,8 +51,11 @@ export function serializeItem(item: Item, select?: string[]): Record<string, unk
     if (SELECT_ONLY.has(key) && !select?.includes(key)) continue;
     full[key] = key === 'attachments' ? attachmentsMeta(value) : value;
   }
+  // A subtype (eventMessage and its request/response kinds) names itself, as Graph does.
+  if (typeof item.fields._odataType === 'string') full['@odata.type'] = item.fields._odataType;
   if (!select) return full;
   const out: Record<string, unknown> = { '@odata.etag': full['@odata.etag'], id: item.id };
+  if (full['@odata.type']) out['@odata.type'] = full['@odata.type'];
   for (const key of select) if (key in full) out[key] = full[key];
   return out;
 }

@@ -4,13 +4,12 @@ import type { SimRequest, SimResponse } from '../http/types';
 import type { Container } from '../store/model';
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
-import { dateOf } from './delta';
 import { expansionOf, extendedPropertyFilter } from './extensions';
 import { ifMatchFails, listItems, listPlain } from './listing';
 import { itemNotFound } from './message-routes';
 import { parseSelect, serializeItem } from './odata';
 import type { PimKind } from './pim-model';
-import { contactKind, eventKind, isErrorResponse, taskKind } from './pim-model';
+import { contactKind, isErrorResponse, taskKind } from './pim-model';
 
 const containerNotFound = () =>
   graphError(404, 'ErrorItemNotFound', 'The specified folder could not be found in the store.');
@@ -206,21 +205,7 @@ function deltaRoute(kind: PimKind, pattern: string, windowed: boolean): Route<Gr
 
 export function pimRoutes(): Array<Route<GraphCtx>> {
   return [
-    ...crud(eventKind, 'users/:u/events', false),
-    ...crud(eventKind, 'users/:u/calendar/events', false),
-    {
-      method: 'GET',
-      pattern: 'users/:u/calendarView',
-      handler: (ctx, _p, req) => {
-        const w = window(req);
-        if (!Array.isArray(w)) return w;
-        const cal = ctx.deps.store.container(mailboxOf(ctx), 'calendar', 'calendar');
-        const items = cal ? ctx.deps.store.itemsIn(mailboxOf(ctx), cal.id) : [];
-        const inside = items.filter((i) => dateOf(i.fields.start) < w[1] && dateOf(i.fields.end) > w[0]);
-        return listItems(req, inside, { context: 'users/calendarView' });
-      },
-    },
-    deltaRoute(eventKind, 'users/:u/calendarView/delta', true),
+    // Events, calendarView and its delta: calendar-routes.ts.
     ...containers(contactKind, 'users/:u/contactFolders'),
     ...crud(contactKind, 'users/:u/contacts', false),
     ...crud(contactKind, 'users/:u/contactFolders/:c/contacts', true),

@@ -32,6 +32,8 @@ export interface ParsedMessage {
   syncfleetId: string | null;
   /** A non-delivery report (bounce) rather than mail: see `isDeliveryReport`. */
   deliveryReport: boolean;
+  /** A meeting request, response or cancellation (an eventMessage): see `isMeetingMessage`. */
+  meetingMessage: boolean;
 }
 
 export type DeltaEntry =
@@ -162,7 +164,19 @@ function parseMessage(raw: Record<string, unknown>, graphId: string): ParsedMess
     references: messageIds(h.get('references')),
     syncfleetId: h.get(SYNCFLEET_HEADER) || null,
     deliveryReport: isDeliveryReport(h),
+    meetingMessage: isMeetingMessage(raw),
   };
+}
+
+/**
+ * Meeting requests, responses and cancellations reach the Inbox as `eventMessage`s (eventMessage
+ * resource: "A message that represents a meeting request, cancellation, or response"), and a
+ * message collection names such an entry by its type: `@odata.type` `#microsoft.graph.eventMessage`
+ * or one of its kinds (`eventMessageRequest`, `eventMessageResponse`).
+ */
+function isMeetingMessage(raw: Record<string, unknown>): boolean {
+  const type = raw['@odata.type'];
+  return typeof type === 'string' && type.startsWith('#microsoft.graph.eventMessage');
 }
 
 /**

@@ -20,6 +20,7 @@ export type Outcome =
   | 'before-process-email-from'
   | 'own-unlinked' // carries our x-syncfleet-id but its activity is gone: never promoted again
   | 'bounce' // a non-delivery report: marks the outgoing email it answers Bounced, never promoted
+  | 'meeting-message' // a meeting request/response/cancellation: the calendar's, never promoted as email
   | 'updated' // a partial update (changed properties only) of a linked message: the link follows
   | 'update-of-unknown'; // a partial update of a message never promoted (filtered, older): nothing to do
 
@@ -44,6 +45,9 @@ export async function applyMessage(scope: PageScope, message: ParsedMessage): Pr
     return 'replayed';
   }
   if (message.deliveryReport) return recordBounce(scope, message);
+  // A meeting message is not correspondence: the meeting itself is synced from the calendar (its
+  // event carries the same iCalUId), so the message stays in the Inbox, not promoted as an email.
+  if (message.meetingMessage) return 'meeting-message';
   const known = await findKnownEmail(tx, message);
   if (known) {
     await linkEmail(tx, known.id, message, place);
