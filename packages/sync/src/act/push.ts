@@ -17,7 +17,7 @@ import { contactMarkerFilter, markerBody } from './markers';
 import { versionTagOf } from './pull';
 import type { ActSettings } from './settings';
 import { toExchange } from './settings';
-import { clearPending, contactRecord, lockRecord, type AppRecord } from './store';
+import { clearPending, contactRecord, type AppRecord } from './store';
 
 export interface PushCounts {
   processed: number;
@@ -302,7 +302,6 @@ async function recordSynced(
 ) {
   const modified = Date.parse(String(item.lastModifiedDateTime ?? ''));
   await inTransaction(ctx, async (tx: Prisma.TransactionClient) => {
-    const current = await lockRecord(tx, kind, record.id);
     await tx.actLink.update({
       where: { mailboxId_kind_recordId: { mailboxId: ctx.mailbox.id, kind, recordId: record.id } },
       data: {
@@ -317,7 +316,7 @@ async function recordSynced(
         lastError: null,
       },
     });
-    if (current && current.version === record.version)
-      await clearPending(tx, kind, record.id, record.version);
+    // Only while the record is still at the version sent: a newer app edit stays marked.
+    await clearPending(tx, kind, record.id, record.version);
   });
 }

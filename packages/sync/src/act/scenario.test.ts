@@ -159,7 +159,7 @@ beforeAll(async () => {
   // Small pages and cycles, so work spans many cycles and the kills land mid-sync.
   await db.prisma.emailServerProfile.update({
     where: { id: fx.profileId },
-    data: { actSettings: { pageSize: 10, maxItemsPerCycle: 30 } },
+    data: { actSettings: { pageSize: 20, maxItemsPerCycle: 60 } },
   });
   redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
   res = testEngineResources(fx, { prisma: db.prisma, redis, prefix: 'actscenario-test' });
@@ -181,26 +181,29 @@ it(`syncs ${ITEMS} contacts and ${ITEMS} tasks both ways exactly, through three 
   const appTask = new Map<string, string>();
   const olContact = new Map<string, string>(); // name → Graph id (Outlook-created)
   const olTask = new Map<string, string>();
-  for (let n = 0; n < ITEMS; n++) {
-    const m = n % MAILBOXES;
-    const name = `c${n}`;
-    if (n % 2 === 0) {
-      const c = await createContact(db.prisma, owner(m), { displayName: name, jobTitle: 'start' });
-      appContact.set(name, c.id);
-      const t = await createTask(db.prisma, owner(m), { subject: `t${n}` });
-      appTask.set(`t${n}`, t.id);
-    } else {
-      const c = await fx.sim.admin.createContact(fx.mailboxes[m]!.simId, {
-        displayName: name,
-        jobTitle: 'start',
-      });
-      olContact.set(name, String(c.id));
-      const t = await fx.sim.admin.createTask(fx.mailboxes[m]!.simId, 'defaultList', { title: `t${n}` });
-      olTask.set(`t${n}`, String(t.id));
+  const perMailbox = (fn: (m: number) => Promise<void>) =>
+    Promise.all(Array.from({ length: MAILBOXES }, (_, m) => fn(m)));
+  await perMailbox(async (m) => {
+    for (let n = m; n < ITEMS; n += MAILBOXES) {
+      const name = `c${n}`;
+      if (Math.floor(n / MAILBOXES) % 2 === 0) {
+        const c = await createContact(db.prisma, owner(m), { displayName: name, jobTitle: 'start' });
+        appContact.set(name, c.id);
+        const t = await createTask(db.prisma, owner(m), { subject: `t${n}` });
+        appTask.set(`t${n}`, t.id);
+      } else {
+        const c = await fx.sim.admin.createContact(fx.mailboxes[m]!.simId, {
+          displayName: name,
+          jobTitle: 'start',
+        });
+        olContact.set(name, String(c.id));
+        const t = await fx.sim.admin.createTask(fx.mailboxes[m]!.simId, 'defaultList', { title: `t${n}` });
+        olTask.set(`t${n}`, String(t.id));
+      }
+      contacts.set(name, { mailbox: m, want: { jobTitle: 'start' }, inExchange: true });
+      tasks.set(`t${n}`, { mailbox: m, want: { status: 'NotStarted' }, inExchange: true });
     }
-    contacts.set(name, { mailbox: m, want: { jobTitle: 'start' }, inExchange: true });
-    tasks.set(`t${n}`, { mailbox: m, want: { status: 'NotStarted' }, inExchange: true });
-  }
+  });
 
   processes.push(spawnApp('scheduler', 'scheduler', env('scheduler')));
   startWorker();
