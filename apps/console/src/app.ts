@@ -4,6 +4,7 @@ import { mountBullBoard } from './bull-board';
 import { errorBody, installErrorHandling, notFound } from './errors';
 import { assertDocumented, buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
+import { appointmentRoutes } from './routes/appointments';
 import { changeRoutes } from './routes/changes';
 import { contactRoutes } from './routes/contacts';
 import { emailRoutes } from './routes/emails';
@@ -73,6 +74,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     secretRoutes(api, routeDeps);
     contactRoutes(api, routeDeps);
     taskRoutes(api, routeDeps);
+    appointmentRoutes(api, routeDeps);
     changeRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {

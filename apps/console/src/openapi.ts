@@ -12,6 +12,7 @@ import {
 } from './schemas';
 import { emailCreateSchema } from './routes/emails';
 import { ACT_OPERATIONS, testAndEnableQuery } from './routes/act-schemas';
+import { APPOINTMENT_OPERATIONS } from './routes/appointment-schemas';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -186,6 +187,7 @@ export const OPERATIONS: Operation[] = [
     tag: 'secrets',
   },
   ...ACT_OPERATIONS,
+  ...APPOINTMENT_OPERATIONS,
 ];
 
 /**

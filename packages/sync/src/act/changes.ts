@@ -4,8 +4,11 @@ import type { ActKind } from './fields';
 export type ChangeOperation = 'create' | 'update' | 'delete';
 export type ChangeSource = 'app' | 'exchange';
 
+/** What the change sequence covers: the contacts and tasks of ACT, and appointments. */
+export type ChangeKind = ActKind | 'appointment';
+
 export interface ChangeInput {
-  kind: ActKind;
+  kind: ChangeKind;
   recordId: string;
   operation: ChangeOperation;
   source: ChangeSource;
@@ -15,7 +18,11 @@ export interface ChangeInput {
 /** One transaction-scoped advisory lock key for the change sequence (any constant; ours). */
 const CHANGE_SEQUENCE_LOCK = 0x5f_ac_7c_01;
 
-const TABLE: Record<ActKind, Prisma.Sql> = { contact: Prisma.sql`"Contact"`, task: Prisma.sql`"Task"` };
+const TABLE: Record<ChangeKind, Prisma.Sql> = {
+  contact: Prisma.sql`"Contact"`,
+  task: Prisma.sql`"Task"`,
+  appointment: Prisma.sql`"Appointment"`,
+};
 
 /**
  * Stamps the application change sequence on written records and appends them to AppChange, as the
@@ -28,13 +35,13 @@ const TABLE: Record<ActKind, Prisma.Sql> = { contact: Prisma.sql`"Contact"`, tas
 export async function stampChanges(tx: Prisma.TransactionClient, changes: readonly ChangeInput[]) {
   if (changes.length === 0) return;
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(${CHANGE_SEQUENCE_LOCK}::bigint)::text`;
-  const rows = await tx.$queryRaw<{ seq: bigint; kind: ActKind; recordId: string }[]>`
+  const rows = await tx.$queryRaw<{ seq: bigint; kind: ChangeKind; recordId: string }[]>`
     INSERT INTO "AppChange" ("kind", "recordId", "operation", "source", "mailboxId")
     SELECT * FROM unnest(${changes.map((c) => c.kind)}::text[], ${changes.map((c) => c.recordId)}::uuid[],
                          ${changes.map((c) => c.operation)}::text[], ${changes.map((c) => c.source)}::text[],
                          ${changes.map((c) => c.mailboxId ?? null)}::uuid[])
     RETURNING "seq", "kind", "recordId"::text`;
-  for (const kind of ['contact', 'task'] as const) {
+  for (const kind of ['contact', 'task', 'appointment'] as const) {
     const mine = rows.filter((r) => r.kind === kind);
     if (!mine.length) continue;
     await tx.$executeRaw`
