@@ -1,4 +1,4 @@
-import { Prisma, type Db } from '@syncfleet/db';
+import type { Db, Prisma } from '@syncfleet/db';
 import type { ActKind } from './fields';
 
 export type ChangeOperation = 'create' | 'update' | 'delete';
@@ -18,12 +18,6 @@ export interface ChangeInput {
 /** One transaction-scoped advisory lock key for the change sequence (any constant; ours). */
 const CHANGE_SEQUENCE_LOCK = 0x5f_ac_7c_01;
 
-const TABLE: Record<ChangeKind, Prisma.Sql> = {
-  contact: Prisma.sql`"Contact"`,
-  task: Prisma.sql`"Task"`,
-  appointment: Prisma.sql`"Appointment"`,
-};
-
 /**
  * Stamps the application change sequence on written records and appends them to AppChange, as the
  * LAST statement of the writing transaction. The sequence is taken under a transaction-scoped
@@ -35,21 +29,26 @@ const TABLE: Record<ChangeKind, Prisma.Sql> = {
 export async function stampChanges(tx: Prisma.TransactionClient, changes: readonly ChangeInput[]) {
   if (changes.length === 0) return;
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(${CHANGE_SEQUENCE_LOCK}::bigint)::text`;
-  const rows = await tx.$queryRaw<{ seq: bigint; kind: ChangeKind; recordId: string }[]>`
-    INSERT INTO "AppChange" ("kind", "recordId", "operation", "source", "mailboxId")
-    SELECT * FROM unnest(${changes.map((c) => c.kind)}::text[], ${changes.map((c) => c.recordId)}::uuid[],
-                         ${changes.map((c) => c.operation)}::text[], ${changes.map((c) => c.source)}::text[],
-                         ${changes.map((c) => c.mailboxId ?? null)}::uuid[])
-    RETURNING "seq", "kind", "recordId"::text`;
-  for (const kind of ['contact', 'task', 'appointment'] as const) {
-    const mine = rows.filter((r) => r.kind === kind);
-    if (!mine.length) continue;
-    await tx.$executeRaw`
-      UPDATE ${TABLE[kind]} t SET "changeSeq" = c.seq
-      FROM unnest(${mine.map((r) => r.recordId)}::uuid[], ${mine.map((r) => r.seq.toString())}::bigint[])
-        AS c(id, seq)
-      WHERE t.id = c.id AND t."changeSeq" < c.seq`;
-  }
+  // One statement appends the changes and stamps the records they name.
+  await tx.$queryRaw`
+    WITH ins AS (
+      INSERT INTO "AppChange" ("kind", "recordId", "operation", "source", "mailboxId")
+      SELECT * FROM unnest(${changes.map((c) => c.kind)}::text[], ${changes.map((c) => c.recordId)}::uuid[],
+                           ${changes.map((c) => c.operation)}::text[], ${changes.map((c) => c.source)}::text[],
+                           ${changes.map((c) => c.mailboxId ?? null)}::uuid[])
+      RETURNING "seq", "kind", "recordId"),
+    latest AS (SELECT "kind", "recordId", max("seq") AS seq FROM ins GROUP BY "kind", "recordId"),
+    contacts AS (
+      UPDATE "Contact" t SET "changeSeq" = l.seq FROM latest l
+      WHERE l."kind" = 'contact' AND t.id = l."recordId" AND t."changeSeq" < l.seq RETURNING 1),
+    tasks AS (
+      UPDATE "Task" t SET "changeSeq" = l.seq FROM latest l
+      WHERE l."kind" = 'task' AND t.id = l."recordId" AND t."changeSeq" < l.seq RETURNING 1),
+    appointments AS (
+      UPDATE "Appointment" t SET "changeSeq" = l.seq FROM latest l
+      WHERE l."kind" = 'appointment' AND t.id = l."recordId" AND t."changeSeq" < l.seq RETURNING 1)
+    SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM tasks)
+         + (SELECT count(*) FROM appointments) AS stamped`;
 }
 
 export interface ChangeView {

@@ -238,4 +238,62 @@ describe('ACT cycle', () => {
     expect(await db.prisma.task.count({ where: { ownerId: 'user-4' } })).toBe(2);
     expect(c.id && t.id).toBeTruthy();
   });
+
+  it('an item Exchange rejects fails alone with an item-level error; the cycle and the others go on', async () => {
+    await actUntilIdle(res, mb(5).id);
+    const ids: string[] = [];
+    for (const name of ['First', 'Second', 'Third']) {
+      ids.push((await createContact(db.prisma, owner(5), { displayName: name })).id);
+    }
+    await fx.sim.admin.addFault({
+      scope: { mailbox: mb(5).simId },
+      routes: '/contactFolders/contacts/contacts$',
+      status: 400,
+      code: 'ErrorInvalidProperty',
+      message: 'The property is invalid.',
+      count: 1,
+    });
+    const result = await runActOnce(res, mb(5).id);
+    expect(result).toMatchObject({ itemsFailed: 1, yielded: false });
+    const links = await db.prisma.actLink.findMany({ where: { mailboxId: mb(5).id, kind: 'contact' } });
+    const failed = links.filter((l) => l.syncState === 'Failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.lastError).toMatch(/invalid/i);
+    expect(links.filter((l) => l.syncState === 'Synced')).toHaveLength(2);
+    expect(await exchangeContacts(5)).toHaveLength(2);
+    // The next edit of the rejected record sends it again.
+    await updateContact(db.prisma, failed[0]!.recordId, { jobTitle: 'Retry' });
+    await actUntilIdle(res, mb(5).id);
+    expect(await exchangeContacts(5)).toHaveLength(3);
+    expect(ids).toHaveLength(3);
+  });
+
+  it('Delete policy: a task deleted in Outlook is deleted in the app, and the feed says so', async () => {
+    await db.prisma.emailServerProfile.update({
+      where: { id: fx.profileId },
+      data: { actDeletePolicy: 'Delete' },
+    });
+    try {
+      const t = await createTask(db.prisma, owner(5), { subject: 'Delete me in Outlook' });
+      await actUntilIdle(res, mb(5).id);
+      const link = await db.prisma.actLink.findFirstOrThrow({ where: { recordId: t.id } });
+      await fx.sim.admin.deleteTask(mb(5).simId, 'defaultList', link.graphItemId!);
+      await actUntilIdle(res, mb(5).id);
+      expect((await db.prisma.task.findUniqueOrThrow({ where: { id: t.id } })).deletedAt).not.toBeNull();
+      expect(await db.prisma.actLink.findFirst({ where: { recordId: t.id } })).toBeNull();
+      const changes = await db.prisma.appChange.findMany({
+        where: { recordId: t.id },
+        orderBy: { seq: 'asc' },
+      });
+      expect(changes.map((c) => [c.operation, c.source])).toEqual([
+        ['create', 'app'],
+        ['delete', 'exchange'],
+      ]);
+    } finally {
+      await db.prisma.emailServerProfile.update({
+        where: { id: fx.profileId },
+        data: { actDeletePolicy: 'Unlink' },
+      });
+    }
+  });
 });

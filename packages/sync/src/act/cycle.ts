@@ -40,7 +40,18 @@ const preloadSql = (mailboxId: Prisma.Sql) => Prisma.sql`
   jsonb_build_object(
     'folders', (SELECT coalesce(jsonb_agg(to_jsonb(f)), '[]'::jsonb) FROM "MailboxFolderSync" f
                 WHERE f."mailboxId" = ${mailboxId} AND f."folderId" IN (${CONTACTS_FOLDER}, ${TASKS_FOLDER}, ${CALENDAR_FOLDER})),
-    'state', (SELECT to_jsonb(s) FROM "ActMailboxState" s WHERE s."mailboxId" = ${mailboxId}))`;
+    'state', (SELECT to_jsonb(s) FROM "ActMailboxState" s WHERE s."mailboxId" = ${mailboxId}),
+    'pending', (SELECT EXISTS (SELECT 1 FROM "Contact" c WHERE c."pushPending"
+                                 AND c."ownerType" = o."ownerType" AND c."ownerId" = o."ownerId")
+                    OR EXISTS (SELECT 1 FROM "Task" t WHERE t."pushPending"
+                                 AND t."ownerType" = o."ownerType" AND t."ownerId" = o."ownerId")
+                    OR EXISTS (SELECT 1 FROM "Appointment" a WHERE a."pushPending"
+                                 AND a."ownerType" = o."ownerType" AND a."ownerId" = o."ownerId")
+                    OR EXISTS (SELECT 1 FROM "Appointment" a JOIN "AppointmentParty" p ON p."appointmentId" = a.id
+                                 WHERE a."pushPending" AND p.role = 'Organizer' AND p."mailboxId" = o.id)
+                FROM "Mailbox" o WHERE o.id = ${mailboxId}),
+    'intents', EXISTS (SELECT 1 FROM "ActLink" l WHERE l."mailboxId" = ${mailboxId} AND l.kind = 'contact'
+                         AND l."graphItemId" IS NULL AND l."createIntentAt" IS NOT NULL))`;
 
 export function createActHandler(): WorkloadHandler & { workload: 'act' } {
   return { workload: 'act', preload: preloadSql, run: runActCycle };
@@ -49,14 +60,22 @@ export function createActHandler(): WorkloadHandler & { workload: 'act' } {
 interface Preloaded {
   folders: MailboxFolderSync[];
   state: ActMailboxState | null;
+  /** The owner has records marked for Exchange (the partial push indexes). */
+  pending: boolean;
+  /** Contacts whose create answer may have been lost (see resolveContactIntents). */
+  intents: boolean;
 }
 
 function preloaded(ctx: CycleContext): Preloaded | null {
-  const p = ctx.preloaded as { folders?: unknown[]; state?: Record<string, unknown> | null } | undefined;
+  const p = ctx.preloaded as
+    | { folders?: unknown[]; state?: Record<string, unknown> | null; pending?: boolean; intents?: boolean }
+    | undefined;
   if (!p || !Array.isArray(p.folders)) return null;
   const s = p.state;
   const date = (v: unknown) => (typeof v === 'string' ? new Date(v.endsWith('Z') ? v : `${v}Z`) : null);
   return {
+    pending: p.pending === true,
+    intents: p.intents === true,
     folders: p.folders.map(decodeFolder),
     state: s
       ? ({
@@ -81,7 +100,7 @@ export async function runActCycle(ctx: CycleContext): Promise<CycleResult> {
   const pre = preloaded(ctx);
   let state =
     pre?.state ?? (await ctx.prisma.actMailboxState.findUnique({ where: { mailboxId: ctx.mailbox.id } }));
-  const pending = await hasPending(ctx);
+  const pending = pre ? pre.pending : await hasPending(ctx);
   state = await checkOwnership(ctx, settings, user, state, pending);
   const listId = state.taskListId!;
   const collections: Collections = {
@@ -91,7 +110,7 @@ export async function runActCycle(ctx: CycleContext): Promise<CycleResult> {
   const folders = await actFolders(ctx, pre?.folders ?? null);
   const pull = emptyPull();
   const tally: RoundTally = { entries: 0, positions: [] };
-  await resolveContactIntents(ctx, collections);
+  if (!pre || pre.intents) await resolveContactIntents(ctx, collections);
   const rounds: Array<[ActKind, MailboxFolderSync, string]> = [
     ['contact', folders.get(CONTACTS_FOLDER)!, `${collections.contacts}/delta?$select=${CONTACT_SELECT}`],
     ['task', folders.get(TASKS_FOLDER)!, `${collections.tasks}/delta?$expand=${taskMarkerExpand}`],

@@ -1,5 +1,6 @@
 import type { Prisma } from '@syncfleet/db';
 import type { CycleContext } from '../engine/types';
+import { stampChanges, type ChangeInput } from './changes';
 import { contactFromGraph, FIELDS, same, taskFromGraph, type ActKind, type Fields } from './fields';
 import { changedFields, mergeFields } from './merge';
 import { MARKER, markerOf } from './markers';
@@ -52,6 +53,7 @@ export async function applyPulledPage(
   counts: PullCounts,
 ): Promise<void> {
   const mailbox = ctx.mailbox;
+  const stamps: ChangeInput[] = [];
   for (const entry of entries) {
     const graphId = typeof entry.id === 'string' && entry.id ? entry.id : null;
     if (!graphId) {
@@ -67,7 +69,7 @@ export async function applyPulledPage(
       if (!link) continue;
       counts.removed += 1;
       if (settings.deletePolicy === 'Delete') {
-        await deleteFromExchange(tx, kind, link.recordId, mailbox.id);
+        await deleteFromExchange(tx, kind, link.recordId, mailbox.id, stamps);
         await tx.actLink.delete({ where: { id: link.id } });
       } else {
         await tx.actLink.update({
@@ -100,7 +102,7 @@ export async function applyPulledPage(
     }
     if (!link) {
       const owner = { ownerType: mailbox.ownerType, ownerId: mailbox.ownerId };
-      const created = await createFromExchange(tx, kind, owner, exchange, mailbox.id);
+      const created = await createFromExchange(tx, kind, owner, exchange, mailbox.id, stamps);
       await tx.actLink.create({
         data: {
           mailboxId: mailbox.id,
@@ -150,6 +152,7 @@ export async function applyPulledPage(
         changes,
         stillPending || record.pushPending,
         mailbox.id,
+        stamps,
       );
       counts.updated += 1;
     } else if (stillPending && !record.pushPending) {
@@ -188,6 +191,7 @@ export async function applyPulledPage(
     });
     counts.processed += 1;
   }
+  await stampChanges(tx, stamps);
 }
 
 export { MARKER };

@@ -1,5 +1,5 @@
 import type { ActLink, Prisma } from '@syncfleet/db';
-import { stampChanges, type ChangeOperation } from './changes';
+import type { ChangeInput } from './changes';
 import {
   contactFromApp,
   contactToApp,
@@ -13,8 +13,9 @@ import {
 
 /**
  * Reading and writing application records as canonical fields (fields.ts), for the cycle. Writes
- * made by a cycle stamp the change sequence with source "exchange" and do NOT mark the record for
- * pushing: what came from Exchange is not sent back.
+ * made by a cycle collect their change-sequence stamps (source "exchange") in `stamps`, stamped by
+ * the page at its end (changes.ts: the sequence lock is held only from there to the commit), and do
+ * NOT mark the record for pushing: what came from Exchange is not sent back.
  */
 export interface AppRecord {
   id: string;
@@ -85,6 +86,7 @@ export async function createFromExchange(
   owner: { ownerType: 'User' | 'Queue'; ownerId: string },
   fields: Fields,
   mailboxId: string,
+  stamps: ChangeInput[],
 ): Promise<{ id: string; version: number }> {
   let created: { id: string; version: number };
   if (kind === 'contact') {
@@ -99,9 +101,7 @@ export async function createFromExchange(
       select: { id: true, version: true },
     });
   }
-  await stampChanges(tx, [
-    { kind, recordId: created.id, operation: 'create', source: 'exchange', mailboxId },
-  ]);
+  stamps.push({ kind, recordId: created.id, operation: 'create', source: 'exchange', mailboxId });
   return created;
 }
 
@@ -116,6 +116,7 @@ export async function updateFromExchange(
   changes: Fields,
   stillPending: boolean,
   mailboxId: string,
+  stamps: ChangeInput[],
 ): Promise<number> {
   const version = record.version + 1;
   if (kind === 'contact') {
@@ -134,7 +135,7 @@ export async function updateFromExchange(
     if (changes.status !== undefined && changes.status !== record.status) data.statusChangedAt = new Date();
     await tx.task.update({ where: { id: record.id }, data: { ...data, version, pushPending: stillPending } });
   }
-  await stampChanges(tx, [{ kind, recordId: record.id, operation: 'update', source: 'exchange', mailboxId }]);
+  stamps.push({ kind, recordId: record.id, operation: 'update', source: 'exchange', mailboxId });
   return version;
 }
 
@@ -144,16 +145,14 @@ export async function deleteFromExchange(
   kind: ActKind,
   recordId: string,
   mailboxId: string,
+  stamps: ChangeInput[],
 ): Promise<void> {
   const data = { deletedAt: new Date(), pushPending: false, version: { increment: 1 } };
   const n =
     kind === 'contact'
       ? await tx.contact.updateMany({ where: { id: recordId, deletedAt: null }, data })
       : await tx.task.updateMany({ where: { id: recordId, deletedAt: null }, data });
-  if (n.count) {
-    const operation: ChangeOperation = 'delete';
-    await stampChanges(tx, [{ kind, recordId, operation, source: 'exchange', mailboxId }]);
-  }
+  if (n.count) stamps.push({ kind, recordId, operation: 'delete', source: 'exchange', mailboxId });
 }
 
 /** Clears the push mark if the record is still at the version the cycle pushed. */
