@@ -1,5 +1,6 @@
 // The benchmarks' tenant: a simulator tenant with `count` mailboxes and the matching profile,
-// mailboxes and workload rows (incoming email on server-side sync, the others off).
+// mailboxes and workload rows (incoming email on server-side sync, the others off). Each mailbox
+// has its directory id, as after Test & Enable: Graph addresses users by id or UPN, not by address.
 import { SecretBox } from '@syncfleet/config';
 import { Prisma, type Db } from '@syncfleet/db';
 import type { SimAdminClient } from '@syncfleet/graph-simulator';
@@ -19,7 +20,10 @@ export async function seedBenchFleet(
 ): Promise<void> {
   const { tenantId } = await sim.admin.createTenant();
   const app = await sim.admin.createApp(tenantId);
-  await sim.admin.createMailboxes(tenantId, { count, addressPattern: 'user{n}@bench.test' });
+  const { mailboxes } = await sim.admin.createMailboxes(tenantId, {
+    count,
+    addressPattern: 'user{n}@bench.test',
+  });
   const sealed = new SecretBox(secretKeys).seal(app.clientSecret);
   const profile = await prisma.emailServerProfile.create({
     data: {
@@ -35,9 +39,10 @@ export async function seedBenchFleet(
     },
   });
   await prisma.$executeRaw(Prisma.sql`
-    INSERT INTO "Mailbox" (id, address, "ownerType", "ownerId", "profileId", "approvalState", "updatedAt")
-    SELECT gen_random_uuid(), 'user' || i || '@bench.test', 'User', 'u' || i, ${profile.id}::uuid, 'Approved', now()
-    FROM generate_series(1, ${count}) AS i`);
+    INSERT INTO "Mailbox" (id, address, "graphUserId", "ownerType", "ownerId", "profileId", "approvalState", "updatedAt")
+    SELECT gen_random_uuid(), t.address, t.graph_id, 'User', 'u' || t.i, ${profile.id}::uuid, 'Approved', now()
+    FROM unnest(${mailboxes.map((m) => m.address)}::text[], ${mailboxes.map((m) => m.id)}::text[])
+         WITH ORDINALITY AS t(address, graph_id, i)`);
   await prisma.$executeRaw(Prisma.sql`
     INSERT INTO "MailboxWorkload" ("mailboxId", workload, method, enabled, "nextDueAt", "updatedAt")
     SELECT m.id, w.workload::"Workload",

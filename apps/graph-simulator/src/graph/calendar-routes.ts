@@ -14,7 +14,13 @@ import {
 import type { GraphCtx } from './context';
 import { asObject, json, mailboxOf } from './context';
 import { ifMatchFails, listItems } from './listing';
-import { respond, sendCancellation, sendMeetingRequests, type MeetingResponse } from './meetings';
+import {
+  respond,
+  sendCancellation,
+  sendMeetingRequests,
+  sendOccurrenceChange,
+  type MeetingResponse,
+} from './meetings';
 import { itemNotFound } from './message-routes';
 import { parseSelect } from './odata';
 import { isErrorResponse } from './pim-model';
@@ -145,6 +151,9 @@ export function updateEvent(ctx: GraphCtx, item: Item, req: SimRequest): SimResp
   }
   if (item.fields.type === 'singleInstance' || item.fields.type === 'seriesMaster') {
     afterOrganizerChange(ctx, item, before);
+  } else if (item.fields.isOrganizer === true) {
+    const master = ctx.deps.store.dataOf(mailbox).items.get(String(item.fields.seriesMasterId));
+    if (master) sendOccurrenceChange(meetingDeps(ctx), mailbox, master, item, false);
   }
   const zone = preferredTimeZone(req.headers.prefer);
   return withZone(json(200, renderEvent(item, zone)), zone);
@@ -159,6 +168,8 @@ export function deleteEvent(ctx: GraphCtx, item: Item, req: SimRequest, comment?
   if (item.fields.type === 'occurrence' || item.fields.type === 'exception') {
     const master = store.dataOf(mailbox).items.get(String(item.fields.seriesMasterId));
     if (master) {
+      if (item.fields.isOrganizer === true)
+        sendOccurrenceChange(meetingDeps(ctx), mailbox, master, item, true);
       const cancelled = [...((master.fields._cancelledOccurrences as string[] | undefined) ?? [])];
       cancelled.push(String(item.fields.originalStart));
       master.fields._cancelledOccurrences = cancelled;

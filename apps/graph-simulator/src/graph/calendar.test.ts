@@ -282,3 +282,54 @@ test('responses and cancellations are refused to the wrong party', async () => {
     ),
   ).toMatch(/^400 recurrence\.pattern\.daysOfWeek is required/);
 });
+
+test('a recurring meeting: the attendee gets the series; an edited and a cancelled occurrence follow', async () => {
+  const [organizer, attendee] = [mailbox(h, 1), mailbox(h, 2)];
+  const before = (await h.sim.admin.deliveries()).length;
+  const series = (await h.graph.api(`/users/${organizer.id}/events`).post({
+    subject: 'Weekly sync',
+    start: { dateTime: '2026-10-19T15:00:00', timeZone: 'Pacific Standard Time' },
+    end: { dateTime: '2026-10-19T15:30:00', timeZone: 'Pacific Standard Time' },
+    recurrence: {
+      pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] },
+      range: { type: 'endDate', startDate: '2026-10-19', endDate: '2026-11-09' },
+    },
+    attendees: [{ emailAddress: { address: attendee.address } }],
+  })) as Ev;
+  const window = 'startDateTime=2026-10-01T00:00:00Z&endDateTime=2026-12-01T00:00:00Z';
+  const view = async (id: string) =>
+    (
+      (await h.graph.api(`/users/${id}/calendarView?${window}`).top(50).get()) as { value: Ev[] }
+    ).value.filter((e) => e.iCalUId === series.iCalUId);
+  const organizerView = await view(organizer.id);
+  // 19 and 26 October in PDT (UTC−7), 2 and 9 November in PST (UTC−8): always 15:00 in Seattle.
+  expect(organizerView.map((e) => e.start.dateTime)).toEqual([
+    '2026-10-19T22:00:00.0000000',
+    '2026-10-26T22:00:00.0000000',
+    '2026-11-02T23:00:00.0000000',
+    '2026-11-09T23:00:00.0000000',
+  ]);
+  expect((await view(attendee.id)).map((e) => [e.type, e.start.dateTime])).toEqual(
+    organizerView.map((e) => ['occurrence', e.start.dateTime]),
+  );
+  // The organizer moves the second occurrence and cancels the third.
+  await h.graph.api(`/users/${organizer.id}/events/${organizerView[1]!.id}`).patch({
+    start: { dateTime: '2026-10-27T09:00:00', timeZone: 'Pacific Standard Time' },
+    end: { dateTime: '2026-10-27T09:30:00', timeZone: 'Pacific Standard Time' },
+  });
+  await h.graph.api(`/users/${organizer.id}/events/${organizerView[2]!.id}`).delete();
+  const copy = await view(attendee.id);
+  expect(copy.map((e) => [e.type, e.start.dateTime, e.isCancelled])).toEqual([
+    ['occurrence', '2026-10-19T22:00:00.0000000', false],
+    ['exception', '2026-10-27T16:00:00.0000000', false],
+    ['exception', '2026-11-02T23:00:00.0000000', true],
+    ['occurrence', '2026-11-09T23:00:00.0000000', false],
+  ]);
+  expect((await view(organizer.id)).map((e) => e.type)).toEqual(['occurrence', 'exception', 'occurrence']);
+  const log = (await h.sim.admin.deliveries()).slice(before).map((d) => [d.via, d.deliveredTo]);
+  expect(log).toEqual([
+    ['meetingRequest', [attendee.id]],
+    ['meetingRequest', [attendee.id]],
+    ['meetingCancellation', [attendee.id]],
+  ]);
+});

@@ -308,3 +308,74 @@ export function respond(
     deliveredTo,
   );
 }
+
+/** What an attendee's copy of an occurrence takes from the organizer's changed occurrence. */
+const OCCURRENCE_FIELDS = [
+  'subject',
+  'body',
+  'bodyPreview',
+  'location',
+  'start',
+  'end',
+  'isAllDay',
+  '_startMs',
+  '_endMs',
+];
+
+/**
+ * The organizer changed (or cancelled) one occurrence of a series: each attendee of the tenant gets
+ * a meeting request (or cancellation) for that occurrence, and their copy of it becomes an
+ * exception with the change (or is marked cancelled); the sending is logged once.
+ */
+export function sendOccurrenceChange(
+  deps: MeetingDeps,
+  organizer: Mailbox,
+  master: Item,
+  occurrence: Item,
+  cancelled: boolean,
+): void {
+  const attendees = attendeesOf(master);
+  if (attendees.length === 0) return;
+  const internetMessageId = newInternetMessageId(deps.store, domainOf(organizer.address));
+  const subject = `${cancelled ? 'Canceled: ' : ''}${String(occurrence.fields.subject ?? '')}`;
+  const deliveredTo: string[] = [];
+  const changed = Object.fromEntries(OCCURRENCE_FIELDS.map((k) => [k, occurrence.fields[k]]));
+  for (const a of attendees) {
+    const target = internal(deps.store, organizer, addressOf(a));
+    if (!target) continue;
+    const copyMaster = meetingIn(deps.store, target, master.fields.iCalUId);
+    let copy: Item | undefined;
+    if (copyMaster) {
+      copy = deps.store
+        .itemsIn(target, copyMaster.parentId)
+        .find(
+          (i) =>
+            i.fields.seriesMasterId === copyMaster.id &&
+            i.fields.originalStart === occurrence.fields.originalStart,
+        );
+      // Either way it is the attendee's exception now: a later regeneration of the series keeps it.
+      const patch = cancelled ? { type: 'exception', isCancelled: true } : { ...changed, type: 'exception' };
+      if (copy) copy = deps.store.updateItem(target, copy, patch);
+    }
+    inboxMessage(
+      deps,
+      organizer,
+      target,
+      occurrence,
+      copy,
+      cancelled ? 'meetingCancelled' : 'meetingRequest',
+      subject,
+      internetMessageId,
+    );
+    deliveredTo.push(target.id);
+  }
+  logDelivery(
+    deps,
+    organizer,
+    attendees.map(addressOf),
+    subject,
+    internetMessageId,
+    cancelled ? 'meetingCancellation' : 'meetingRequest',
+    deliveredTo,
+  );
+}

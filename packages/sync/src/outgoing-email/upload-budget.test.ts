@@ -1,9 +1,11 @@
+import { SyncError } from '@syncfleet/errors';
+import type { MailboxGraph } from '@syncfleet/graph';
 import { waitFor } from '@syncfleet/testing';
 import { createProbeHandlers } from '../probe/probe-handlers';
 import { runWorkloadJob } from '../engine/run-job';
 import { useEngineHarness } from '../testing/engine-harness';
 import { createOutgoingEmailHandler } from './processor';
-import { deliveriesByEmail, newEmail, TEST_SETTINGS } from './test-support';
+import { cycleContext, deliveriesByEmail, newEmail, TEST_SETTINGS } from './test-support';
 
 /**
  * Outlook's per-mailbox upload budget ("150 megabytes (MB) upload (PATCH, POST, PUT) in a 5-minute
@@ -85,4 +87,52 @@ test('more attachment bytes than one budget: all sent once, none failed, paced u
   }
   expect(uploads[uploads.length - 1]!.at - uploads[0]!.at).toBeGreaterThanOrEqual(2 * WINDOW_SEC * 1000);
   expect(rows.every((r) => r.sendAttemptCount === 1)).toBe(true);
+});
+
+test("a 429 on the draft (another app uploading) never uses up the email's attempts; a 503 does", async () => {
+  const { db, fx, res } = harness;
+  const mb = fx.mailboxes[1]!;
+  /** The draft's POST refused with `error`, as Graph would answer it. */
+  const refusing =
+    (error: () => Error) =>
+    (graph: MailboxGraph): MailboxGraph => ({
+      ...graph,
+      api: (path, options) => {
+        const request = graph.api(path, options);
+        if (!path.endsWith('/messages')) return request;
+        request.post = () => Promise.reject(error());
+        return request;
+      },
+    });
+  const throttled = refusing(
+    () => new SyncError('Throttled', 'Please retry again later.', { code: 'TooManyRequests', status: 429 }),
+  );
+  const unavailable = refusing(
+    () =>
+      new SyncError('ServiceUnavailable', 'Service unavailable.', {
+        code: 'ServiceUnavailable',
+        status: 503,
+      }),
+  );
+  const handler = createOutgoingEmailHandler(TEST_SETTINGS); // maxAttempts: 3
+  const paced = await newEmail(db.prisma, mb.id);
+  for (let i = 0; i < TEST_SETTINGS.maxAttempts + 2; i++) {
+    await expect(handler.run(await cycleContext(res, db.prisma, mb.id, throttled))).rejects.toThrow('retry');
+  }
+  expect(await db.prisma.emailActivity.findUniqueOrThrow({ where: { id: paced.id } })).toMatchObject({
+    status: 'Sending',
+    sendAttemptCount: TEST_SETTINGS.maxAttempts + 2,
+  });
+  expect(await handler.run(await cycleContext(res, db.prisma, mb.id))).toMatchObject({ itemsProcessed: 1 });
+  expect((await deliveriesByEmail(fx)).get(paced.id)).toBe(1);
+
+  // Control: an unavailable service is the email's problem after its attempts.
+  const failing = await newEmail(db.prisma, mb.id);
+  for (let i = 0; i < TEST_SETTINGS.maxAttempts; i++) {
+    await expect(handler.run(await cycleContext(res, db.prisma, mb.id, unavailable))).rejects.toThrow();
+  }
+  expect(await db.prisma.emailActivity.findUniqueOrThrow({ where: { id: failing.id } })).toMatchObject({
+    status: 'Failed',
+    failureReason: expect.stringMatching(/gave up after 3 attempts/),
+  });
 });
