@@ -1,4 +1,5 @@
 import type { TestDatabase } from '@syncfleet/testing';
+import { DateTime } from 'luxon';
 import type { EngineResources } from '../../engine/types';
 import { useEngineHarness } from '../../testing/engine-harness';
 import type { FleetFixture } from '../../testing/fleet-fixture';
@@ -230,5 +231,65 @@ describe('ACT appointments cycle', () => {
     expect(alerts[0]!.message).toContain(svc.id);
     expect(alerts[0]!.message).toContain('svc-booking@contoso.test has no synced mailbox');
     expect((await eventsOf(3)).some((e) => e.subject === 'Booked by the service account')).toBe(false);
+  });
+
+  it('an app series goes to Exchange as ONE series; its exception and its cancelled occurrence land on the right occurrences', async () => {
+    const first = inDays(200, 9);
+    const weekday = new Date(`${first}Z`).getUTCDay();
+    const days = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+    const master = await createAppointment(db.prisma, owner(0), {
+      subject: 'Team planning',
+      start: { dateTime: first, timeZone: 'W. Europe Standard Time' },
+      end: { dateTime: first.replace('T09', 'T10'), timeZone: 'W. Europe Standard Time' },
+      attendees: [{ address: mb(1).address }],
+      recurrence: {
+        pattern: { type: 'weekly', interval: 1, daysOfWeek: [days[weekday]!] },
+        range: { type: 'numbered', startDate: first.slice(0, 10), numberOfOccurrences: 4 },
+      },
+    });
+    await actUntilIdle(res, mb(0).id);
+    const wall = DateTime.fromISO(first, { zone: 'Europe/Berlin' });
+    const occurrence = (n: number) => wall.plus({ weeks: n }).toUTC().toISO()!;
+    await createAppointment(db.prisma, owner(0), {
+      subject: 'Team planning (offsite)',
+      seriesMasterId: master.id,
+      originalStart: occurrence(1),
+      start: {
+        dateTime: wall.plus({ weeks: 1, hours: 2 }).toFormat("yyyy-LL-dd'T'HH:mm:ss"),
+        timeZone: 'Europe/Berlin',
+      },
+      end: {
+        dateTime: wall.plus({ weeks: 1, hours: 3 }).toFormat("yyyy-LL-dd'T'HH:mm:ss"),
+        timeZone: 'Europe/Berlin',
+      },
+    });
+    await updateAppointment(db.prisma, master.id, { cancelledOccurrences: [occurrence(2)] });
+    await actUntilIdle(res, mb(0).id);
+
+    const series = (await eventsOf(0)).filter((e) => String(e.subject).startsWith('Team planning'));
+    expect(series.map((e) => e.type)).toEqual(['seriesMaster']);
+    const g = await graphOf(0);
+    const instances = (
+      (await g
+        .api(`/users/${mb(0).simId}/events/${series[0]!.id}/instances`)
+        .query({
+          startDateTime: new Date(Date.now() + 199 * day).toISOString(),
+          endDateTime: new Date(Date.now() + 240 * day).toISOString(),
+        })
+        .get()) as { value: GraphItem[] }
+    ).value;
+    expect(
+      instances.map((i) => [new Date(String(i.originalStart)).toISOString(), i.type, i.subject]),
+    ).toEqual([
+      [new Date(occurrence(0)).toISOString(), 'occurrence', 'Team planning'],
+      [new Date(occurrence(1)).toISOString(), 'exception', 'Team planning (offsite)'],
+      [new Date(occurrence(3)).toISOString(), 'occurrence', 'Team planning'],
+    ]);
+    // Still one master and one exception in the app after the round trip.
+    expect(
+      await db.prisma.appointment.count({
+        where: { subject: { startsWith: 'Team planning' }, deletedAt: null },
+      }),
+    ).toBe(2);
   });
 });
