@@ -309,7 +309,11 @@ export async function applyEventPage(
       return record;
     }
     if (!record || !link) return record;
-    if (link.changeKey && link.changeKey === tagOf(item)) return record; // our own write coming back
+    if (link.changeKey && link.changeKey === tagOf(item)) {
+      // Unchanged (our own write coming back, or a replayed round): seen, for the sweep (round.ts).
+      await tx.actLink.update({ where: { id: link.id }, data: { syncedAt: ctx.clock() } });
+      return record;
+    }
     await tx.$queryRaw`SELECT 1 FROM "Appointment" WHERE id = ${record.id}::uuid FOR UPDATE`;
     record = await tx.appointment.findUniqueOrThrow({ where: { id: record.id } });
     if (record.deletedAt) return record; // deleted in the app: the push cancels the meeting
@@ -473,7 +477,7 @@ export async function applyEventPage(
  * appointment is marked cancelled; under the Delete policy it is deleted); an attendee's deleted
  * copy only unlinks that mailbox.
  */
-async function removed(
+export async function removed(
   ctx: CycleContext,
   settings: ActSettings,
   tx: Tx,

@@ -335,7 +335,27 @@ async function pushException(
     : null;
   if (!masterLink?.graphItemId || !row.originalStartAt) return; // its series is written first
   const occurrence = await occurrenceOf(ctx, events, masterLink.graphItemId, row.originalStartAt);
-  if (!occurrence) return;
+  if (!occurrence) {
+    // Not an occurrence of the series (a wrong original start, or one cancelled in Outlook): the
+    // exception fails alone, with its error on the link.
+    const message = `The series has no occurrence starting ${row.originalStartAt.toISOString()}`;
+    await ctx.prisma.$transaction(async (tx) => {
+      await tx.actLink.upsert({
+        where: { mailboxId_kind_recordId: { mailboxId: ctx.mailbox.id, kind: KIND, recordId: row.id } },
+        create: {
+          mailboxId: ctx.mailbox.id,
+          kind: KIND,
+          recordId: row.id,
+          syncState: 'Failed',
+          lastError: message,
+        },
+        update: { syncState: 'Failed', lastError: message },
+      });
+      await clearPending(tx, row.id, row.version);
+    });
+    counts.failed += 1;
+    return;
+  }
   const fields = appointmentFromApp(row, row.parties, appt.invitationPolicy);
   const keys = bound.filter((f) => f !== 'recurrence');
   await ctx.prisma.actLink.upsert({

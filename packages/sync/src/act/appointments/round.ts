@@ -1,9 +1,10 @@
 import type { MailboxFolderSync } from '@syncfleet/db';
 import type { CycleContext } from '../../engine/types';
-import { runDeltaRound, type RoundTally } from '../delta-round';
+import { classifyError } from '../../engine/classify';
+import { inTransaction, runDeltaRound, type RoundTally } from '../delta-round';
 import type { PullCounts } from '../pull';
 import type { ActSettings } from '../settings';
-import { applyEventPage } from './pull';
+import { applyEventPage, removed } from './pull';
 import { windowAt, type AppointmentSettings } from './settings';
 
 export const CALENDAR_FOLDER = 'act:calendar';
@@ -47,11 +48,75 @@ export async function runCalendarRound(
   const startUrl =
     `${user}/calendarView/delta?startDateTime=${encodeURIComponent(from.toISOString())}` +
     `&endDateTime=${encodeURIComponent(to.toISOString())}`;
-  return runDeltaRound(
+  // A round that starts from nothing (first, slid, or after the delta state was lost: restartRound
+  // clears the deltaLink) reports no deletions; the sweep below finds them.
+  let fresh = start.deltaLink === null && start.nextLink === null;
+  const began = ctx.clock();
+  const done = await runDeltaRound(
     ctx,
     start,
     { startUrl, pageSize: settings.pageSize, maxEntries: settings.maxItemsPerCycle },
     tally,
-    (tx, entries) => applyEventPage(ctx, settings, appt, user, tx, entries, pull),
+    async (tx, entries) => {
+      const now = await tx.mailboxFolderSync.findUnique({
+        where: { mailboxId_folderId: { mailboxId: row.mailboxId, folderId: row.folderId } },
+        select: { deltaLink: true, nextLink: true },
+      });
+      if (!now?.deltaLink && !now?.nextLink) fresh = true;
+      await applyEventPage(ctx, settings, appt, user, tx, entries, pull);
+    },
   );
+  if (done && fresh) await sweepUnseen(ctx, settings, user, began, [from, to], pull);
+  return done;
+}
+
+/**
+ * After a round that started from nothing: links of events inside the window that the round did
+ * not bring (their link was not touched since it began) were deleted while no delta state could
+ * say so — each is checked with `GET /events/{id}`, and only a 404 counts as a deletion.
+ */
+async function sweepUnseen(
+  ctx: CycleContext,
+  settings: ActSettings,
+  user: string,
+  began: Date,
+  [from, to]: [Date, Date],
+  pull: PullCounts,
+): Promise<void> {
+  const unseen = await ctx.prisma.actLink.findMany({
+    where: {
+      mailboxId: ctx.mailbox.id,
+      kind: 'appointment',
+      graphItemId: { not: null },
+      OR: [{ syncedAt: null }, { syncedAt: { lt: began } }],
+    },
+    take: 500,
+  });
+  if (!unseen.length) return;
+  const inWindow = new Set(
+    (
+      await ctx.prisma.appointment.findMany({
+        where: {
+          id: { in: unseen.map((l) => l.recordId) },
+          startAt: { lt: to },
+          OR: [{ lastEndAt: null }, { lastEndAt: { gt: from } }],
+        },
+        select: { id: true },
+      })
+    ).map((a) => a.id),
+  );
+  for (const link of unseen) {
+    if (!inWindow.has(link.recordId)) continue;
+    try {
+      await ctx.graph
+        .api(`${user}/events/${encodeURIComponent(link.graphItemId!)}`)
+        .select('id')
+        .get();
+      await ctx.prisma.actLink.update({ where: { id: link.id }, data: { syncedAt: ctx.clock() } });
+    } catch (error) {
+      if (classifyError(error).reason !== 'NotFound') throw error;
+      pull.removed += 1;
+      await inTransaction(ctx, (tx) => removed(ctx, settings, tx, link));
+    }
+  }
 }
