@@ -73,6 +73,9 @@ export class RecordNotFoundError extends SyncError {
 
 const CONTACT_INCLUDE = { emails: { orderBy: { position: 'asc' } } } as const;
 
+/** A busy pool must not fail an application write after Prisma's 2-second default wait. */
+const TX = { maxWait: 10_000, timeout: 30_000 };
+
 function displayNameOf(input: ContactInput): string | undefined {
   if (input.displayName !== undefined) return input.displayName ?? '';
   return undefined;
@@ -143,7 +146,7 @@ export async function createContact(
     await replaceEmails(tx, created.id, input.emailAddresses);
     await stampChanges(tx, [{ kind: 'contact', recordId: created.id, operation: 'create', source: 'app' }]);
     return tx.contact.findUniqueOrThrow({ where: { id: created.id }, include: CONTACT_INCLUDE });
-  });
+  }, TX);
 }
 
 export async function updateContact(
@@ -168,7 +171,7 @@ export async function updateContact(
     await replaceEmails(tx, id, input.emailAddresses);
     await stampChanges(tx, [{ kind: 'contact', recordId: id, operation: 'update', source: 'app' }]);
     return tx.contact.findUniqueOrThrow({ where: { id }, include: CONTACT_INCLUDE });
-  });
+  }, TX);
 }
 
 /**
@@ -185,7 +188,7 @@ export async function deleteContact(prisma: Db, id: string, ifVersion?: number):
     });
     if (updated.count === 0) throw new VersionMismatchError('contact', id, current.version);
     await stampChanges(tx, [{ kind: 'contact', recordId: id, operation: 'delete', source: 'app' }]);
-  });
+  }, TX);
 }
 
 function taskData(input: TaskInput, previous?: Pick<Task, 'status' | 'completedAt'>) {
@@ -229,7 +232,7 @@ export async function createTask(prisma: Db, owner: Owner, input: TaskInput & { 
     });
     await stampChanges(tx, [{ kind: 'task', recordId: created.id, operation: 'create', source: 'app' }]);
     return tx.task.findUniqueOrThrow({ where: { id: created.id } });
-  });
+  }, TX);
 }
 
 export async function updateTask(
@@ -253,7 +256,7 @@ export async function updateTask(
     if (updated.count === 0) throw new VersionMismatchError('task', id, current.version);
     await stampChanges(tx, [{ kind: 'task', recordId: id, operation: 'update', source: 'app' }]);
     return tx.task.findUniqueOrThrow({ where: { id } });
-  });
+  }, TX);
 }
 
 export async function deleteTask(prisma: Db, id: string, ifVersion?: number): Promise<void> {
@@ -266,7 +269,7 @@ export async function deleteTask(prisma: Db, id: string, ifVersion?: number): Pr
     });
     if (updated.count === 0) throw new VersionMismatchError('task', id, current.version);
     await stampChanges(tx, [{ kind: 'task', recordId: id, operation: 'delete', source: 'app' }]);
-  });
+  }, TX);
 }
 
 /** The mailbox of a record's owner (one owner, one mailbox), for "sync it now". */

@@ -209,7 +209,7 @@ it(`syncs ${ITEMS} contacts and ${ITEMS} tasks both ways exactly, through three 
   startWorker();
   startWorker();
   await killOneWorkerMidSync();
-  await waitFor(settled, { timeoutMs: 60_000, intervalMs: 250, description: 'initial backfill' });
+  await waitFor(settled, { timeoutMs: 120_000, intervalMs: 250, description: 'initial backfill' });
   await fullCycleEverywhereAfter(new Date());
 
   // Edits on both sides while sync is paused, so both sides really changed since the last sync.
@@ -292,7 +292,7 @@ it(`syncs ${ITEMS} contacts and ${ITEMS} tasks both ways exactly, through three 
   await killOneWorkerMidSync();
   for (let i = 0; i < MAILBOXES; i++) await fx.sim.admin.evictDelta(fx.mailboxes[i]!.simId);
   await killOneWorkerMidSync();
-  await waitFor(settled, { timeoutMs: 60_000, intervalMs: 250, description: 'edits synced' });
+  await waitFor(settled, { timeoutMs: 120_000, intervalMs: 250, description: 'edits synced' });
   const settledAt = new Date();
   await fullCycleEverywhereAfter(settledAt);
   await fullCycleEverywhereAfter(new Date());
@@ -341,4 +341,4 @@ it(`syncs ${ITEMS} contacts and ${ITEMS} tasks both ways exactly, through three 
   }
   const metrics = await fx.sim.admin.metrics();
   expect(metrics.earlyRequests).toBe(0);
-}, 180_000);
+}, 300_000);
