@@ -6,6 +6,7 @@ import { dashboardRoutes } from './dashboard';
 import { errorBody, installErrorHandling, notFound } from './errors';
 import { assertDocumented, buildOpenApiDocument } from './openapi';
 import { alertRoutes } from './routes/alerts';
+import { appointmentRoutes } from './routes/appointments';
 import { bulkRoutes } from './routes/bulk';
 import { changeRoutes } from './routes/changes';
 import { contactRoutes } from './routes/contacts';
@@ -94,6 +95,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     importRoutes(api, routeDeps);
     contactRoutes(api, routeDeps);
     taskRoutes(api, routeDeps);
+    appointmentRoutes(api, routeDeps);
     changeRoutes(api, routeDeps);
     // Unknown /api paths stay behind the token too: without it nothing tells what exists.
     api.all('/api/*', async (request) => {

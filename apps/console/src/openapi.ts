@@ -15,6 +15,7 @@ import { bulkDisableSchema, bulkSchema, bulkUpdateSchema, operationResultsQuery 
 import { seriesQuery } from './routes/overview';
 import { importSchema } from './routes/import';
 import { ACT_OPERATIONS, testAndEnableQuery } from './routes/act-schemas';
+import { APPOINTMENT_OPERATIONS } from './routes/appointment-schemas';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -282,6 +283,7 @@ export const OPERATIONS: Operation[] = [
     tag: 'secrets',
   },
   ...ACT_OPERATIONS,
+  ...APPOINTMENT_OPERATIONS,
 ];
 
 /**

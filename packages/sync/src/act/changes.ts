@@ -4,8 +4,11 @@ import type { ActKind } from './fields';
 export type ChangeOperation = 'create' | 'update' | 'delete';
 export type ChangeSource = 'app' | 'exchange';
 
+/** What the change sequence covers: the contacts and tasks of ACT, and appointments. */
+export type ChangeKind = ActKind | 'appointment';
+
 export interface ChangeInput {
-  kind: ActKind;
+  kind: ChangeKind;
   recordId: string;
   operation: ChangeOperation;
   source: ChangeSource;
@@ -40,8 +43,12 @@ export async function stampChanges(tx: Prisma.TransactionClient, changes: readon
       WHERE l."kind" = 'contact' AND t.id = l."recordId" AND t."changeSeq" < l.seq RETURNING 1),
     tasks AS (
       UPDATE "Task" t SET "changeSeq" = l.seq FROM latest l
-      WHERE l."kind" = 'task' AND t.id = l."recordId" AND t."changeSeq" < l.seq RETURNING 1)
-    SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM tasks) AS stamped`;
+      WHERE l."kind" = 'task' AND t.id = l."recordId" AND t."changeSeq" < l.seq RETURNING 1),
+    appointments AS (
+      UPDATE "Appointment" t SET "changeSeq" = l.seq FROM latest l
+      WHERE l."kind" = 'appointment' AND t.id = l."recordId" AND t."changeSeq" < l.seq RETURNING 1)
+    SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM tasks)
+         + (SELECT count(*) FROM appointments) AS stamped`;
 }
 
 export interface ChangeView {

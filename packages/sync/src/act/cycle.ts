@@ -8,6 +8,9 @@ import { deploymentOf, OwnedElsewhereError, readMarker, resolveTaskList, writeMa
 import { applyPulledPage, emptyPull, versionTagOf, type PullCounts } from './pull';
 import { emptyPush, pushKind, type Collections, type PushCounts } from './push';
 import { actSettingsOf, type ActSettings } from './settings';
+import { hasPendingAppointments, pushAppointments } from './appointments/push';
+import { CALENDAR_FOLDER, runCalendarRound } from './appointments/round';
+import { appointmentSettingsOf } from './appointments/settings';
 
 export const CONTACTS_FOLDER = 'act:contacts';
 export const TASKS_FOLDER = 'act:tasks';
@@ -36,12 +39,16 @@ const CONTACT_SELECT = [
 const preloadSql = (mailboxId: Prisma.Sql) => Prisma.sql`
   jsonb_build_object(
     'folders', (SELECT coalesce(jsonb_agg(to_jsonb(f)), '[]'::jsonb) FROM "MailboxFolderSync" f
-                WHERE f."mailboxId" = ${mailboxId} AND f."folderId" IN (${CONTACTS_FOLDER}, ${TASKS_FOLDER})),
+                WHERE f."mailboxId" = ${mailboxId} AND f."folderId" IN (${CONTACTS_FOLDER}, ${TASKS_FOLDER}, ${CALENDAR_FOLDER})),
     'state', (SELECT to_jsonb(s) FROM "ActMailboxState" s WHERE s."mailboxId" = ${mailboxId}),
     'pending', (SELECT EXISTS (SELECT 1 FROM "Contact" c WHERE c."pushPending"
                                  AND c."ownerType" = o."ownerType" AND c."ownerId" = o."ownerId")
                     OR EXISTS (SELECT 1 FROM "Task" t WHERE t."pushPending"
                                  AND t."ownerType" = o."ownerType" AND t."ownerId" = o."ownerId")
+                    OR EXISTS (SELECT 1 FROM "Appointment" a WHERE a."pushPending"
+                                 AND a."ownerType" = o."ownerType" AND a."ownerId" = o."ownerId")
+                    OR EXISTS (SELECT 1 FROM "Appointment" a JOIN "AppointmentParty" p ON p."appointmentId" = a.id
+                                 WHERE a."pushPending" AND p.role = 'Organizer' AND p."mailboxId" = o.id)
                 FROM "Mailbox" o WHERE o.id = ${mailboxId}),
     'intents', EXISTS (SELECT 1 FROM "ActLink" l WHERE l."mailboxId" = ${mailboxId} AND l.kind = 'contact'
                          AND l."graphItemId" IS NULL AND l."createIntentAt" IS NOT NULL))`;
@@ -109,6 +116,7 @@ export async function runActCycle(ctx: CycleContext): Promise<CycleResult> {
     ['task', folders.get(TASKS_FOLDER)!, `${collections.tasks}/delta?$expand=${taskMarkerExpand}`],
   ];
   let complete = true;
+  const appt = appointmentSettingsOf(ctx.mailbox.profile);
   for (const [kind, row, startUrl] of rounds) {
     const done = await runDeltaRound(
       ctx,
@@ -122,6 +130,11 @@ export async function runActCycle(ctx: CycleContext): Promise<CycleResult> {
       break;
     }
   }
+  // Appointments: the calendar's windowed delta round (appointments/round.ts).
+  if (complete && appt.enabled) {
+    const row = folders.get(CALENDAR_FOLDER)!;
+    complete = await runCalendarRound(ctx, settings, appt, user, row, tally, pull);
+  }
   const push = emptyPush();
   if (complete && pending) {
     const budget = { left: Math.max(1, settings.maxItemsPerCycle - tally.entries) };
@@ -131,6 +144,8 @@ export async function runActCycle(ctx: CycleContext): Promise<CycleResult> {
         break;
       }
     }
+    if (appt.enabled && complete && !(await pushAppointments(ctx, appt, user, push, budget)))
+      complete = false;
   }
   ctx.logger.debug({ pull, push, complete }, 'act cycle');
   return {
@@ -151,7 +166,9 @@ async function hasPending(ctx: CycleContext): Promise<boolean> {
     ctx.prisma.contact.findFirst({ where, select: { id: true } }),
     ctx.prisma.task.findFirst({ where, select: { id: true } }),
   ]);
-  return !!(c || t);
+  return (
+    !!(c || t) || (appointmentSettingsOf(ctx.mailbox.profile).enabled && (await hasPendingAppointments(ctx)))
+  );
 }
 
 /**
@@ -207,6 +224,7 @@ async function actFolders(
   for (const [folderId, displayName] of [
     [CONTACTS_FOLDER, 'Contacts (ACT)'],
     [TASKS_FOLDER, 'To Do (ACT)'],
+    [CALENDAR_FOLDER, 'Calendar (ACT)'],
   ] as const) {
     if (map.has(folderId)) continue;
     map.set(

@@ -1,4 +1,4 @@
-export { stampChanges, listChanges, type ChangeView, type ChangeInput } from './changes';
+export { stampChanges, listChanges, type ChangeView, type ChangeInput, type ChangeKind } from './changes';
 export {
   createContact,
   updateContact,
@@ -17,3 +17,17 @@ export { createActHandler, runActCycle, CONTACTS_FOLDER, TASKS_FOLDER } from './
 export { claimOwnership, deploymentOf, OwnedElsewhereError, OWNER_EXTENSION } from './ownership';
 export { actSettingsOf, type ActSettings } from './settings';
 export { mergeFields, type MergeInput, type FieldConflict } from './merge';
+export {
+  createAppointment,
+  updateAppointment,
+  deleteAppointment,
+  organizerMailboxId,
+  AppointmentInputError,
+  type AppointmentInput,
+  type AppointmentCreateInput,
+  type AppointmentWithParties,
+  type AttendeeInput,
+  type PartyInput,
+  type Recurrence,
+} from './appointments/records';
+export { ianaZone, zoned, instantOf, type ZonedTime } from './appointments/time';

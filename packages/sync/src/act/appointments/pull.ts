@@ -1,0 +1,507 @@
+import type { Appointment, AppointmentParty, Prisma } from '@syncfleet/db';
+import { classifyError } from '../../engine/classify';
+import type { CycleContext } from '../../engine/types';
+import { stampChanges } from '../changes';
+import type { ActKind, Fields } from '../fields';
+import { changedFields, mergeFields } from '../merge';
+import type { PullCounts } from '../pull';
+import type { ActSettings } from '../settings';
+import { toExchange } from '../settings';
+import {
+  APPOINTMENT_FIELDS,
+  appointmentFromApp,
+  eventFromGraph,
+  graphAttendees,
+  responseFromGraph,
+  type AttendeeEntry,
+} from './fields';
+import type { AppointmentSettings } from './settings';
+
+const KIND = 'appointment';
+type Tx = Prisma.TransactionClient;
+type Item = Record<string, unknown>;
+
+const modifiedAt = (item: Item) => {
+  const ms = Date.parse(String(item.lastModifiedDateTime ?? ''));
+  return Number.isNaN(ms) ? new Date(0) : new Date(ms);
+};
+const tagOf = (item: Item) => (typeof item.changeKey === 'string' ? item.changeKey : null);
+
+/** App columns of canonical fields (only the given ones). */
+function columns(f: Fields, keys: readonly string[]): Prisma.AppointmentUncheckedUpdateInput {
+  const out: Prisma.AppointmentUncheckedUpdateInput = {};
+  for (const k of keys) {
+    const v = f[k];
+    switch (k) {
+      case 'subject':
+        out.subject = (v as string | null) ?? '';
+        break;
+      case 'body':
+      case 'location':
+        out[k] = (v as string | null) ?? null;
+        break;
+      case 'start':
+        if (v) out.startAt = new Date(String(v));
+        break;
+      case 'end':
+        if (v) out.endAt = new Date(String(v));
+        break;
+      case 'startTimeZone':
+      case 'endTimeZone':
+        out[k] = String(v ?? 'UTC');
+        break;
+      case 'isAllDay':
+      case 'isReminderOn':
+        out[k] = v === 'true';
+        break;
+      case 'reminderMinutesBeforeStart':
+        out.reminderMinutesBeforeStart = Number(v ?? 15);
+        break;
+      case 'showAs':
+        out.showAs = v as Appointment['showAs'];
+        break;
+      case 'sensitivity':
+        out.sensitivity = v as Appointment['sensitivity'];
+        break;
+      case 'importance':
+        out.importance = v as Appointment['importance'];
+        break;
+      case 'categories':
+        out.categories = (v as string[]) ?? [];
+        break;
+      case 'recurrence':
+        out.recurrence = v ? (JSON.parse(String(v)) as Prisma.InputJsonValue) : (null as never);
+        out.type = v ? 'SeriesMaster' : 'SingleInstance';
+        break;
+    }
+  }
+  return out;
+}
+
+/** Who is behind an address: a synced mailbox (internal) or a contact. */
+async function matchAddress(tx: Tx, address: string) {
+  const [m] = await tx.$queryRaw<{ id: string; ownerType: 'User' | 'Queue'; ownerId: string }[]>`
+    SELECT id::text, "ownerType"::text AS "ownerType", "ownerId" FROM "Mailbox" WHERE lower(address) = ${address} LIMIT 1`;
+  if (m) return { mailboxId: m.id, ownerType: m.ownerType, ownerId: m.ownerId, contactId: null };
+  const c = await tx.contactEmail.findFirst({
+    where: { address, contact: { deletedAt: null } },
+    select: { contactId: true },
+  });
+  return { mailboxId: null, ownerType: null, ownerId: null, contactId: c?.contactId ?? null };
+}
+
+/**
+ * Brings the app's attendees to Exchange's list (as merged): attendees Exchange does not hold
+ * because the policy never sent them (external ones under InternalOnly, all under None) stay.
+ */
+async function applyAttendees(
+  tx: Tx,
+  appointmentId: string,
+  parties: AppointmentParty[],
+  sent: AttendeeEntry[],
+  wanted: AttendeeEntry[],
+): Promise<void> {
+  const sentSet = new Set(sent.map((a) => a.address));
+  const wantedBy = new Map(wanted.map((a) => [a.address, a]));
+  for (const p of parties) {
+    if (p.role === 'Organizer' || !sentSet.has(p.address)) continue;
+    const w = wantedBy.get(p.address);
+    if (!w) await tx.appointmentParty.delete({ where: { id: p.id } });
+    else if (w.type !== p.role.toLowerCase())
+      await tx.appointmentParty.update({
+        where: { id: p.id },
+        data: { role: (w.type.charAt(0).toUpperCase() + w.type.slice(1)) as AppointmentParty['role'] },
+      });
+  }
+  const have = new Set(parties.map((p) => p.address));
+  let position = parties.length;
+  for (const w of wanted) {
+    if (have.has(w.address)) continue;
+    await tx.appointmentParty.create({
+      data: {
+        appointmentId,
+        role: (w.type.charAt(0).toUpperCase() + w.type.slice(1)) as AppointmentParty['role'],
+        address: w.address,
+        position: position++,
+        ...(await matchAddress(tx, w.address)),
+      },
+    });
+  }
+}
+
+/** Attendee responses as Exchange reports them (the organizer's copy lists every attendee's). */
+async function applyResponses(tx: Tx, appointmentId: string, item: Item): Promise<void> {
+  for (const a of graphAttendees(item)) {
+    await tx.appointmentParty.updateMany({
+      where: {
+        appointmentId,
+        address: a.address,
+        role: { not: 'Organizer' },
+        NOT: { responseStatus: a.response },
+      },
+      data: { responseStatus: a.response, respondedAt: a.time ? new Date(a.time) : null },
+    });
+  }
+}
+
+async function createFromEvent(
+  ctx: CycleContext,
+  tx: Tx,
+  item: Item,
+  fields: Fields,
+  master: Appointment | null,
+): Promise<Appointment> {
+  const organizerEmail = (
+    item.organizer as { emailAddress?: { address?: string; name?: string } } | undefined
+  )?.emailAddress;
+  const organizerAddress = (organizerEmail?.address ?? ctx.mailbox.address).toLowerCase();
+  const org = await matchAddress(tx, organizerAddress);
+  // One appointment per meeting, owned by its organizer when the organizer is a synced mailbox.
+  const owner =
+    item.isOrganizer === true || !org.ownerType
+      ? { ownerType: ctx.mailbox.ownerType, ownerId: ctx.mailbox.ownerId }
+      : { ownerType: org.ownerType, ownerId: org.ownerId! };
+  const created = await tx.appointment.create({
+    data: {
+      ...(columns(fields, APPOINTMENT_FIELDS) as Prisma.AppointmentUncheckedCreateInput),
+      ...owner,
+      type: master ? 'Exception' : fields.recurrence ? 'SeriesMaster' : 'SingleInstance',
+      iCalUId: master ? null : typeof item.iCalUId === 'string' ? item.iCalUId : null,
+      seriesMasterId: master?.id ?? null,
+      originalStartAt: master && item.originalStart ? new Date(String(item.originalStart)) : null,
+      isCancelled: item.isCancelled === true,
+      isOnlineMeeting: item.isOnlineMeeting === true,
+      onlineMeetingUrl:
+        (item.onlineMeeting as { joinUrl?: string } | null | undefined)?.joinUrl ??
+        (typeof item.onlineMeetingUrl === 'string' ? item.onlineMeetingUrl : null),
+      lastEndAt: fields.recurrence ? null : new Date(String(fields.end)),
+    },
+  });
+  await tx.appointmentParty.create({
+    data: {
+      appointmentId: created.id,
+      role: 'Organizer',
+      address: organizerAddress,
+      name: organizerEmail?.name ?? null,
+      position: 0,
+      responseStatus: 'Organizer',
+      ...org,
+    },
+  });
+  let position = 1;
+  for (const a of graphAttendees(item)) {
+    if (a.address === organizerAddress) continue;
+    await tx.appointmentParty.create({
+      data: {
+        appointmentId: created.id,
+        role: (a.type.charAt(0).toUpperCase() + a.type.slice(1)) as AppointmentParty['role'],
+        address: a.address,
+        name: a.name,
+        position: position++,
+        responseStatus: a.response,
+        respondedAt: a.time ? new Date(a.time) : null,
+        ...(await matchAddress(tx, a.address)),
+      },
+    });
+  }
+  await stampChanges(tx, [
+    { kind: KIND, recordId: created.id, operation: 'create', source: 'exchange', mailboxId: ctx.mailbox.id },
+  ]);
+  return created;
+}
+
+/**
+ * Applies one calendarView delta page (Exchange → app) inside the page's transaction
+ * (docs/act-sync.md#appointments):
+ * - occurrences are not records (their series master is); exceptions are, under their master;
+ *   a master is read with `GET /events/{seriesMasterId}` (calendarView never lists masters);
+ * - one appointment per meeting: an event is matched by its link, by our transactionId (a create
+ *   whose answer was lost), then by iCalUId — the organizer's event and every synced attendee's
+ *   copy link to the same appointment;
+ * - only the organizer's copy (or a meeting whose organizer is not synced) changes the
+ *   appointment's fields (merged per field like contacts); an attendee's copy brings only that
+ *   attendee's response, and its cancellation;
+ * - `@removed` is checked with `GET /events/{id}`: still there = it left the window (not a delete).
+ */
+export async function applyEventPage(
+  ctx: CycleContext,
+  settings: ActSettings,
+  appt: AppointmentSettings,
+  user: string,
+  tx: Tx,
+  entries: Item[],
+  counts: PullCounts,
+): Promise<void> {
+  const mailbox = ctx.mailbox;
+  const masters = new Map<string, Appointment | null>();
+
+  const linkOf = (graphItemId: string) =>
+    tx.actLink.findUnique({ where: { mailboxId_graphItemId: { mailboxId: mailbox.id, graphItemId } } });
+
+  async function fetchEvent(id: string): Promise<Item | null> {
+    try {
+      return (await ctx.graph.api(`${user}/events/${encodeURIComponent(id)}`).get()) as Item;
+    } catch (error) {
+      if (classifyError(error).reason === 'NotFound') return null;
+      throw error;
+    }
+  }
+
+  async function masterOf(seriesMasterId: string): Promise<Appointment | null> {
+    if (masters.has(seriesMasterId)) return masters.get(seriesMasterId)!;
+    const link = await linkOf(seriesMasterId);
+    let record: Appointment | null = null;
+    if (link) record = await tx.appointment.findUnique({ where: { id: link.recordId } });
+    else {
+      const item = await fetchEvent(seriesMasterId);
+      if (item) record = await upsertEvent(item, null);
+    }
+    masters.set(seriesMasterId, record);
+    return record;
+  }
+
+  async function upsertEvent(item: Item, master: Appointment | null): Promise<Appointment | null> {
+    const graphId = String(item.id);
+    const fields = eventFromGraph(item);
+    let link = await linkOf(graphId);
+    let record: Appointment | null = null;
+    if (!link && typeof item.transactionId === 'string') {
+      // Our own create whose answer was lost (a crash after Graph answered): link it, not import it.
+      const pending = await tx.actLink.findFirst({
+        where: { mailboxId: mailbox.id, kind: KIND, recordId: item.transactionId, graphItemId: null },
+      });
+      if (pending)
+        link = await tx.actLink.update({
+          where: { id: pending.id },
+          data: { graphItemId: graphId, createIntentAt: null, base: pending.base ?? (fields as object) },
+        });
+    }
+    if (link) record = await tx.appointment.findUnique({ where: { id: link.recordId } });
+    if (!record && !link) {
+      record = master
+        ? await tx.appointment.findFirst({
+            where: { seriesMasterId: master.id, originalStartAt: new Date(String(item.originalStart)) },
+          })
+        : typeof item.iCalUId === 'string'
+          ? await tx.appointment.findUnique({ where: { iCalUId: item.iCalUId } })
+          : null;
+      if (!record) {
+        record = await createFromEvent(ctx, tx, item, fields, master);
+        counts.created += 1;
+      }
+      await tx.actLink.upsert({
+        where: { mailboxId_kind_recordId: { mailboxId: mailbox.id, kind: KIND, recordId: record.id } },
+        create: {
+          mailboxId: mailbox.id,
+          kind: KIND,
+          recordId: record.id,
+          graphItemId: graphId,
+          changeKey: tagOf(item),
+          exchangeModifiedAt: modifiedAt(item),
+          base: fields as object,
+          syncedVersion: record.version,
+          syncedAt: ctx.clock(),
+          syncState: 'Synced',
+        },
+        update: { graphItemId: graphId, changeKey: tagOf(item), base: fields as object, syncState: 'Synced' },
+      });
+      if (item.isOrganizer !== true) await attendeeResponse(record.id, item);
+      return record;
+    }
+    if (!record || !link) return record;
+    if (link.changeKey && link.changeKey === tagOf(item)) {
+      // Unchanged (our own write coming back, or a replayed round): seen, for the sweep (round.ts).
+      await tx.actLink.update({ where: { id: link.id }, data: { syncedAt: ctx.clock() } });
+      return record;
+    }
+    await tx.$queryRaw`SELECT 1 FROM "Appointment" WHERE id = ${record.id}::uuid FOR UPDATE`;
+    record = await tx.appointment.findUniqueOrThrow({ where: { id: record.id } });
+    if (record.deletedAt) return record; // deleted in the app: the push cancels the meeting
+    const parties = await tx.appointmentParty.findMany({ where: { appointmentId: record.id } });
+    const organizer = parties.find((p) => p.role === 'Organizer');
+    const organizerHere = item.isOrganizer === true || organizer?.mailboxId === mailbox.id;
+    const organizerSynced = !!organizer?.mailboxId;
+    if (organizerHere || !organizerSynced) {
+      const app = appointmentFromApp(record, parties, appt.invitationPolicy);
+      const { merged, conflicts } = mergeFields({
+        kind: KIND as unknown as ActKind, // no entity-specific rule for appointments in mergeFields
+        app,
+        exchange: fields,
+        base: (link.base as Fields | null) ?? null,
+        directions: appt.directions,
+        policy: settings.conflictPolicy,
+        appChangedAt: record.updatedAt,
+        exchangeChangedAt: modifiedAt(item),
+      });
+      const changed = changedFields(app, merged, APPOINTMENT_FIELDS);
+      const bound = APPOINTMENT_FIELDS.filter((f) => toExchange(appt.directions[f] ?? 'TwoWay'));
+      const stillPending =
+        organizerHere &&
+        bound.some((f) => JSON.stringify(merged[f] ?? null) !== JSON.stringify(fields[f] ?? null));
+      const data: Prisma.AppointmentUncheckedUpdateInput = {
+        ...columns(
+          merged,
+          changed.filter((f) => f !== 'attendees'),
+        ),
+        ...(item.isCancelled === true && !record.isCancelled ? { isCancelled: true } : {}),
+      };
+      if (changed.includes('attendees'))
+        await applyAttendees(
+          tx,
+          record.id,
+          parties,
+          JSON.parse(String(app.attendees)) as AttendeeEntry[],
+          JSON.parse(String(merged.attendees)) as AttendeeEntry[],
+        );
+      if (Object.keys(data).length || changed.length) {
+        if (data.endAt || data.startAt)
+          data.lastEndAt = merged.recurrence ? record.lastEndAt : new Date(String(merged.end));
+        await tx.appointment.update({
+          where: { id: record.id },
+          data: { ...data, version: { increment: 1 }, pushPending: stillPending || record.pushPending },
+        });
+        await stampChanges(tx, [
+          { kind: KIND, recordId: record.id, operation: 'update', source: 'exchange', mailboxId: mailbox.id },
+        ]);
+        counts.updated += 1;
+      } else if (stillPending && !record.pushPending) {
+        await tx.appointment.update({ where: { id: record.id }, data: { pushPending: true } });
+      }
+      if (conflicts.length) {
+        counts.conflicts += conflicts.length;
+        await tx.actConflict.createMany({
+          data: conflicts.map((c) => ({
+            mailboxId: mailbox.id,
+            kind: KIND,
+            recordId: record!.id,
+            graphItemId: graphId,
+            field: c.field,
+            appValue: c.appValue as Prisma.InputJsonValue,
+            exchangeValue: c.exchangeValue as Prisma.InputJsonValue,
+            winner: c.winner,
+            rule: c.rule,
+          })),
+        });
+      }
+      await applyResponses(tx, record.id, item);
+    } else {
+      // An attendee's copy: its edits never reach the organizer's meeting; its response does, and
+      // the organizer's cancellation (which Exchange marks on every copy) cancels the appointment.
+      await attendeeResponse(record.id, item);
+      if (item.isCancelled === true && !record.isCancelled) {
+        await tx.appointment.update({
+          where: { id: record.id },
+          data: { isCancelled: true, version: { increment: 1 } },
+        });
+        await stampChanges(tx, [
+          { kind: KIND, recordId: record.id, operation: 'update', source: 'exchange', mailboxId: mailbox.id },
+        ]);
+        counts.updated += 1;
+      }
+    }
+    await tx.actLink.update({
+      where: { id: link.id },
+      data: {
+        changeKey: tagOf(item),
+        exchangeModifiedAt: modifiedAt(item),
+        base: fields as object,
+        syncedAt: ctx.clock(),
+        syncState: 'Synced',
+        lastError: null,
+      },
+    });
+    return record;
+  }
+
+  /** This mailbox's own response (responseStatus of its copy) on its party of the appointment. */
+  async function attendeeResponse(appointmentId: string, item: Item) {
+    const status = item.responseStatus as { response?: string; time?: string } | undefined;
+    const response = responseFromGraph(status?.response);
+    if (response === 'None' || response === 'Organizer') return;
+    await tx.appointmentParty.updateMany({
+      where: {
+        appointmentId,
+        mailboxId: mailbox.id,
+        role: { not: 'Organizer' },
+        NOT: { responseStatus: response },
+      },
+      data: {
+        responseStatus: response,
+        respondedAt: status?.time && !status.time.startsWith('0001') ? new Date(status.time) : null,
+      },
+    });
+  }
+
+  for (const entry of entries) {
+    const graphId = typeof entry.id === 'string' && entry.id ? entry.id : null;
+    if (!graphId) {
+      counts.failed += 1;
+      continue;
+    }
+    try {
+      if (entry['@removed']) {
+        const link = await linkOf(graphId);
+        counts.processed += 1;
+        if (!link) continue;
+        if (await fetchEvent(graphId)) continue; // it left the window: not a delete
+        counts.removed += 1;
+        await removed(ctx, settings, tx, link);
+        continue;
+      }
+      if (entry.type === 'occurrence') {
+        if (typeof entry.seriesMasterId === 'string') await masterOf(entry.seriesMasterId);
+        counts.processed += 1;
+        continue;
+      }
+      if (entry.type === 'exception') {
+        const master = typeof entry.seriesMasterId === 'string' ? await masterOf(entry.seriesMasterId) : null;
+        if (!master) {
+          counts.failed += 1;
+          continue;
+        }
+        await upsertEvent(entry, master);
+      } else {
+        await upsertEvent(entry, null);
+      }
+      counts.processed += 1;
+    } catch (error) {
+      if (classifyError(error).reason !== 'InvalidRequest') throw error;
+      counts.failed += 1;
+      ctx.logger.warn({ graphId, error: classifyError(error).message }, 'ACT: event skipped');
+    }
+  }
+}
+
+/**
+ * An event deleted in Exchange. The organizer's deletion cancels the meeting for everyone (the
+ * appointment is marked cancelled; under the Delete policy it is deleted); an attendee's deleted
+ * copy only unlinks that mailbox.
+ */
+export async function removed(
+  ctx: CycleContext,
+  settings: ActSettings,
+  tx: Tx,
+  link: { id: string; recordId: string },
+): Promise<void> {
+  const organizer = await tx.appointmentParty.findFirst({
+    where: { appointmentId: link.recordId, role: 'Organizer' },
+    select: { mailboxId: true },
+  });
+  await tx.actLink.delete({ where: { id: link.id } });
+  if (organizer?.mailboxId !== ctx.mailbox.id) return;
+  const data =
+    settings.deletePolicy === 'Delete'
+      ? { deletedAt: new Date(), pushPending: false, version: { increment: 1 } }
+      : { isCancelled: true, pushPending: false, version: { increment: 1 } };
+  const n = await tx.appointment.updateMany({ where: { id: link.recordId, deletedAt: null }, data });
+  if (n.count)
+    await stampChanges(tx, [
+      {
+        kind: KIND,
+        recordId: link.recordId,
+        operation: settings.deletePolicy === 'Delete' ? 'delete' : 'update',
+        source: 'exchange',
+        mailboxId: ctx.mailbox.id,
+      },
+    ]);
+}

@@ -1,0 +1,430 @@
+import { Redis } from 'ioredis';
+import {
+  createTestDatabase,
+  startPrivateRedis,
+  waitFor,
+  type PrivateRedis,
+  type TestDatabase,
+} from '@syncfleet/testing';
+import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
+import type { EngineResources } from '../../engine/types';
+import { testEngineResources } from '../../testing/engine-resources';
+import { createFleetFixture, type FleetFixture } from '../../testing/fleet-fixture';
+import { ORGANIZER_NOT_SYNCED } from './push';
+import { createAppointment, deleteAppointment, updateAppointment } from './records';
+import { ianaZone } from './time';
+import { DateTime } from 'luxon';
+
+/**
+ * Appointments acceptance (issue 11): 10 mailboxes; APPT_SCENARIO_ITEMS appointments (CI size 60; 200 is the issue's size),
+ * half created in the app, half by users in Outlook: singles in three time zones (one across the US
+ * DST change of March 2027), all-day events, internal meetings with 3 synced attendees, meetings
+ * with an external attendee, weekly series (the app's with an exception and a cancelled
+ * occurrence), and appointments whose organizer has no mailbox; then edits and deletes on both
+ * sides; workers as OS processes, three killed with -9 mid-sync, the delta state evicted once. The
+ * end state must be exactly the expected one, and under InternalOnly no meeting message may go to
+ * an external address (the simulator's delivery log).
+ */
+const MAILBOXES = 10;
+const ITEMS = Number(process.env.APPT_SCENARIO_ITEMS ?? 60);
+const LOCK_MS = 3_000;
+const DAY = 86_400_000;
+const EXTERNAL = /@fabrikam\.test$/;
+
+let db: TestDatabase;
+let redisServer: PrivateRedis;
+let redis: Redis;
+let fx: FleetFixture;
+let res: EngineResources;
+const processes: FleetProcess[] = [];
+let workerSeq = 0;
+
+function env(host: string): Record<string, string> {
+  return {
+    DATABASE_URL: db.url,
+    REDIS_URL: redisServer.url,
+    QUEUE_PREFIX: 'apptscenario',
+    HOST_ID: host,
+    LOG_LEVEL: 'warn',
+    SECRET_KEYS: fx.secretKeys.join(','),
+    GRAPH_CA_FILE: fx.sim.caPath,
+    GRAPH_ALLOWED_HOSTS: new URL(fx.sim.url).host,
+    WORKLOADS: 'act',
+    WORKER_CONCURRENCY_ACT: '4',
+    LOCK_DURATION_MS: String(LOCK_MS),
+    SLOT_LEASE_MS: '2000',
+    ACT_MIN_INTERVAL_SEC: '1',
+    ACT_MAX_INTERVAL_SEC: '1',
+    ACT_MAX_INTERVAL_WITH_INCOMING_SEC: '1',
+    SCHEDULER_TICK_MS: '200',
+    SHUTDOWN_GRACE_MS: '2000',
+  };
+}
+
+const startWorker = () => {
+  const p = spawnApp('worker', `worker-${++workerSeq}`, env(`worker-${workerSeq}`));
+  processes.push(p);
+  return p;
+};
+
+async function killOneWorkerMidSync() {
+  const victim = processes.find(
+    (p) => p.name.startsWith('worker') && p.child.exitCode === null && p.child.signalCode === null,
+  )!;
+  await waitFor(
+    () =>
+      db.prisma.mailboxWorkload.count({
+        where: { processingState: 'Processing', processingHost: victim.name },
+      }),
+    { timeoutMs: 30_000, intervalMs: 5, description: `${victim.name} processing a mailbox` },
+  );
+  victim.kill('SIGKILL');
+  await victim.exited;
+  startWorker();
+}
+
+const owner = (i: number) => ({ ownerType: 'User' as const, ownerId: `user-${i}` });
+type Item = { id: string } & Record<string, unknown>;
+const sim = (i: number) => fx.mailboxes[i]!.simId;
+const address = (i: number) => fx.mailboxes[i % MAILBOXES]!.address.toLowerCase();
+
+async function graphOf(i: number) {
+  const m = await db.prisma.mailbox.findUniqueOrThrow({
+    where: { id: fx.mailboxes[i]!.id },
+    include: { profile: true },
+  });
+  return res.graph.forMailbox(m.profile, { id: m.id, address: m.address });
+}
+/** The meetings a mailbox organizes (singles and series masters), as `/events` lists them. */
+async function organizedIn(i: number): Promise<Item[]> {
+  const g = await graphOf(i);
+  const out: Item[] = [];
+  let url: string | undefined = `/users/${sim(i)}/events`;
+  while (url) {
+    const page = (await g.api(url).top(999).get()) as { value: Item[]; '@odata.nextLink'?: string };
+    out.push(...page.value);
+    url = page['@odata.nextLink'];
+  }
+  return out.filter((e) => e.isOrganizer === true);
+}
+
+async function settled(): Promise<boolean> {
+  return (await db.prisma.appointment.count({ where: { pushPending: true } })) === 0;
+}
+
+/** Waits until nothing is left to push; on time-out the error lists what is still pending. */
+async function waitSettled(description: string) {
+  try {
+    await waitFor(settled, { timeoutMs: 90_000, intervalMs: 250, description });
+  } catch (error) {
+    const left = await db.prisma.appointment.findMany({ where: { pushPending: true }, take: 5 });
+    const links = await db.prisma.actLink.findMany({ where: { recordId: { in: left.map((a) => a.id) } } });
+    const runs = await db.prisma.syncRun.findMany({
+      where: { outcome: { not: 'Success' } },
+      orderBy: { startedAt: 'desc' },
+      take: 3,
+    });
+    console.error(JSON.stringify(runs, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    throw new Error(
+      `${(error as Error).message}: ${JSON.stringify(left.map((a) => [a.subject, a.type, a.ownerId]))} ${JSON.stringify(links.map((l) => [l.syncState, l.lastError, l.graphItemId]))}`,
+      { cause: error },
+    );
+  }
+}
+
+async function setAct(enabled: boolean) {
+  await db.prisma.mailboxWorkload.updateMany({
+    where: { workload: 'Act' },
+    data: enabled ? { enabled: true, nextDueAt: new Date() } : { enabled: false },
+  });
+  if (!enabled) {
+    await waitFor(
+      async () => (await db.prisma.mailboxWorkload.count({ where: { processingState: 'Processing' } })) === 0,
+      { timeoutMs: 30_000, description: 'running cycles finished' },
+    );
+  }
+}
+
+async function fullCycleEverywhereAfter(at: Date) {
+  await waitFor(
+    async () =>
+      (
+        await db.prisma.syncRun.groupBy({
+          by: ['mailboxId'],
+          where: { outcome: 'Success', startedAt: { gt: at } },
+        })
+      ).length === MAILBOXES,
+    { timeoutMs: 60_000, intervalMs: 200, description: 'a full ACT cycle everywhere' },
+  );
+}
+
+/** A wall time N days from now (the window is 30 days back, 365 ahead of the real clock). */
+const inDays = (n: number, hour = 10) => {
+  const d = new Date(Date.now() + n * DAY);
+  return `${d.toISOString().slice(0, 10)}T${String(hour).padStart(2, '0')}:00:00`;
+};
+const ZONES = ['Pacific Standard Time', 'W. Europe Standard Time', 'Tokyo Standard Time'];
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+beforeAll(async () => {
+  [db, redisServer] = await Promise.all([createTestDatabase('apptscenario'), startPrivateRedis()]);
+  fx = await createFleetFixture(db.prisma, {
+    mailboxes: MAILBOXES,
+    maxConcurrentConnections: 10,
+    workloads: ['act'],
+    simConfig: { defaultLatencyMs: 5 },
+  });
+  await db.prisma.emailServerProfile.update({
+    where: { id: fx.profileId },
+    data: {
+      actSettings: { appointments: true, pageSize: 20, maxItemsPerCycle: 60 },
+      actInvitationPolicy: 'InternalOnly',
+    },
+  });
+  redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  res = testEngineResources(fx, { prisma: db.prisma, redis, prefix: 'apptscenario-test' });
+}, 60_000);
+
+afterAll(async () => {
+  await stopAll(processes);
+  redis?.disconnect();
+  await fx?.close();
+  await Promise.all([db?.drop(), redisServer?.stop()]);
+});
+
+interface Want {
+  organizer: number | null;
+  /** Mailboxes whose calendars hold it (organizer + synced internal attendees). */
+  holders: number[];
+  subject: string;
+  type: 'SingleInstance' | 'SeriesMaster';
+  cancelled?: boolean;
+  appId?: string;
+}
+
+it(`syncs ${ITEMS} appointments both ways exactly, through three kill -9s and an eviction`, async () => {
+  const want = new Map<string, Want>(); // by subject
+  const outlook = new Map<string, { mailbox: number; id: string }>();
+  let svc = 0;
+  for (let n = 0; n < ITEMS; n++) {
+    const m = n % MAILBOXES;
+    const zone = ZONES[n % 3]!;
+    const subject = `a${n}`;
+    const day = 2 + (n % 200);
+    const variant = Math.floor(n / MAILBOXES) % 6;
+    if (n % 2 === 0) {
+      // From the application.
+      if (variant === 0 && n % 4 === 0) {
+        // The seed's service account: an organizer without a mailbox. Never synced; one alert.
+        await createAppointment(db.prisma, owner(m), {
+          subject,
+          organizer: { address: `svc-${n}@contoso.test` },
+          start: { dateTime: inDays(day), timeZone: zone },
+          end: { dateTime: inDays(day, 11), timeZone: zone },
+          attendees: [{ address: address(m) }],
+        });
+        svc += 1;
+        continue;
+      }
+      const input =
+        variant === 1
+          ? {
+              // All day in its zone.
+              isAllDay: true,
+              start: { dateTime: `${inDays(day).slice(0, 10)}T00:00:00`, timeZone: zone },
+              end: { dateTime: `${inDays(day + 1).slice(0, 10)}T00:00:00`, timeZone: zone },
+            }
+          : variant === 2
+            ? {
+                // Across the US DST change (14 March 2027, 2 a.m. → 3 a.m.).
+                start: { dateTime: '2027-03-14T01:00:00', timeZone: 'Pacific Standard Time' },
+                end: { dateTime: '2027-03-14T04:00:00', timeZone: 'Pacific Standard Time' },
+              }
+            : {
+                start: { dateTime: inDays(day), timeZone: zone },
+                end: { dateTime: inDays(day, 11), timeZone: zone },
+              };
+      const attendees =
+        variant === 3
+          ? [1, 2, 3].map((k) => ({ address: address(m + k) }))
+          : variant === 4
+            ? [{ address: `guest${n}@fabrikam.test` }, { address: address(m + 1) }]
+            : [];
+      const recurrence =
+        variant === 5
+          ? {
+              pattern: {
+                type: 'weekly' as const,
+                interval: 1,
+                daysOfWeek: [DAYS[new Date(`${inDays(day)}Z`).getUTCDay()]!],
+              },
+              range: {
+                type: 'numbered' as const,
+                startDate: inDays(day).slice(0, 10),
+                numberOfOccurrences: 4,
+              },
+            }
+          : undefined;
+      const a = await createAppointment(db.prisma, owner(m), {
+        subject,
+        ...input,
+        attendees,
+        ...(recurrence ? { recurrence } : {}),
+      });
+      want.set(subject, {
+        organizer: m,
+        holders: [
+          m,
+          ...(variant === 3
+            ? [1, 2, 3].map((k) => (m + k) % MAILBOXES)
+            : variant === 4
+              ? [(m + 1) % MAILBOXES]
+              : []),
+        ],
+        subject,
+        type: recurrence ? 'SeriesMaster' : 'SingleInstance',
+        appId: a.id,
+      });
+      if (recurrence) {
+        // An edited and a cancelled occurrence.
+        // Occurrences keep their wall time in the series' zone (across a DST change too).
+        const wall = DateTime.fromJSDate(a.startAt, { zone: ianaZone(zone)! });
+        const nth = (weeks: number, hours = 0) => wall.plus({ weeks, hours }).toUTC().toISO()!;
+        await createAppointment(db.prisma, owner(m), {
+          subject: `${subject}-moved`,
+          seriesMasterId: a.id,
+          originalStart: nth(1),
+          start: { dateTime: nth(1, 1) },
+          end: { dateTime: nth(1, 2) },
+        });
+        await updateAppointment(db.prisma, a.id, { cancelledOccurrences: [nth(2)] });
+      }
+    } else {
+      // From Outlook: singles, all-day, internal meetings, series.
+      const event: Record<string, unknown> = {
+        subject,
+        start: { dateTime: inDays(day), timeZone: zone },
+        end: { dateTime: inDays(day, 11), timeZone: zone },
+      };
+      if (variant === 1) {
+        event.isAllDay = true;
+        event.start = { dateTime: `${inDays(day).slice(0, 10)}T00:00:00`, timeZone: zone };
+        event.end = { dateTime: `${inDays(day + 1).slice(0, 10)}T00:00:00`, timeZone: zone };
+      }
+      if (variant === 3)
+        event.attendees = [1, 2, 3].map((k) => ({
+          emailAddress: { address: address(m + k) },
+          type: 'required',
+        }));
+      if (variant === 5)
+        event.recurrence = {
+          pattern: { type: 'daily', interval: 1 },
+          range: { type: 'numbered', startDate: inDays(day).slice(0, 10), numberOfOccurrences: 3 },
+        };
+      const created = await fx.sim.admin.createEvent(sim(m), event);
+      outlook.set(subject, { mailbox: m, id: String(created.id) });
+      want.set(subject, {
+        organizer: m,
+        holders: [m, ...(variant === 3 ? [1, 2, 3].map((k) => (m + k) % MAILBOXES) : [])],
+        subject,
+        type: variant === 5 ? 'SeriesMaster' : 'SingleInstance',
+      });
+    }
+  }
+
+  processes.push(spawnApp('scheduler', 'scheduler', env('scheduler')));
+  startWorker();
+  startWorker();
+  await killOneWorkerMidSync();
+  await waitSettled('initial backfill');
+  await fullCycleEverywhereAfter(new Date());
+
+  // Edits and deletes on both sides while sync is paused.
+  await setAct(false);
+  const subjects = [...want.keys()];
+  for (const [k, subject] of subjects.entries()) {
+    const w = want.get(subject)!;
+    if (w.type !== 'SingleInstance') continue;
+    const record = await db.prisma.appointment.findFirstOrThrow({
+      where: { subject, type: 'SingleInstance' },
+    });
+    if (k % 7 === 0) {
+      await updateAppointment(db.prisma, record.id, { subject: `${subject}-app` });
+      want.delete(subject);
+      want.set(`${subject}-app`, { ...w, subject: `${subject}-app` });
+    } else if (k % 7 === 1) {
+      await deleteAppointment(db.prisma, record.id);
+      want.delete(subject);
+    } else if (k % 7 === 2) {
+      const link = await db.prisma.actLink.findFirstOrThrow({
+        where: { recordId: record.id, mailboxId: fx.mailboxes[w.organizer!]!.id },
+      });
+      await fx.sim.admin.updateEvent(sim(w.organizer!), link.graphItemId!, { subject: `${subject}-ol` });
+      want.delete(subject);
+      want.set(`${subject}-ol`, { ...w, subject: `${subject}-ol` });
+    } else if (k % 7 === 3) {
+      // The organizer deletes it in Outlook: cancelled for everyone (Unlink policy keeps the record).
+      const link = await db.prisma.actLink.findFirstOrThrow({
+        where: { recordId: record.id, mailboxId: fx.mailboxes[w.organizer!]!.id },
+      });
+      await fx.sim.admin.deleteEvent(sim(w.organizer!), link.graphItemId!);
+      // Attendees keep their copies, which Exchange marks cancelled; the organizer's is gone.
+      w.cancelled = true;
+      w.holders = w.holders.filter((h) => h !== w.organizer);
+    }
+  }
+  await setAct(true);
+  await killOneWorkerMidSync();
+  for (let i = 0; i < MAILBOXES; i++) await fx.sim.admin.evictDelta(sim(i));
+  await killOneWorkerMidSync();
+  await waitSettled('edits synced');
+  await fullCycleEverywhereAfter(new Date());
+  await fullCycleEverywhereAfter(new Date());
+
+  // One appointment per meeting: exactly the expected set (plus the service-account ones).
+  const live = await db.prisma.appointment.findMany({
+    where: { deletedAt: null, type: { not: 'Exception' } },
+    include: { parties: true },
+  });
+  expect(live.length).toBe(want.size + svc);
+  for (const a of live) {
+    if (a.subject && a.parties.some((p) => p.role === 'Organizer' && p.address.startsWith('svc-'))) continue;
+    const w = want.get(a.subject);
+    expect({ subject: a.subject, known: !!w }).toEqual({ subject: a.subject, known: true });
+    expect({ subject: a.subject, type: a.type, cancelled: a.isCancelled }).toEqual({
+      subject: a.subject,
+      type: w!.type,
+      cancelled: w!.cancelled ?? false,
+    });
+    // Linked to every mailbox that holds it, nothing else.
+    const links = await db.prisma.actLink.findMany({ where: { recordId: a.id, graphItemId: { not: null } } });
+    const holders = links.map((l) => fx.mailboxes.findIndex((mb) => mb.id === l.mailboxId)).sort();
+    expect({ subject: a.subject, holders }).toEqual({ subject: a.subject, holders: [...w!.holders].sort() });
+  }
+  // Exchange: each organizer holds exactly its meetings, once, at the same instants.
+  for (let i = 0; i < MAILBOXES; i++) {
+    const events = await organizedIn(i);
+    const expected = [...want.values()]
+      .filter((w) => w.organizer === i && !w.cancelled)
+      .map((w) => w.subject);
+    expect(events.map((e) => String(e.subject)).sort()).toEqual(expected.sort());
+    for (const e of events) {
+      const a = live.find((x) => x.iCalUId === e.iCalUId)!;
+      expect(a).toBeDefined();
+      if (e.isAllDay !== true)
+        expect(Date.parse(`${String((e.start as { dateTime: string }).dateTime).slice(0, 23)}Z`)).toBe(
+          a.startAt.getTime(),
+        );
+    }
+  }
+  // The DST meeting is three wall-clock hours but two real hours.
+  const dst = live.find((a) => a.startAt.toISOString() === '2027-03-14T09:00:00.000Z');
+  if (dst) expect(dst.endAt.toISOString()).toBe('2027-03-14T11:00:00.000Z');
+  // Under InternalOnly nothing was ever sent to an external address.
+  const meetings = (await fx.sim.admin.deliveries()).filter((d) => d.via.startsWith('meeting'));
+  expect(meetings.length).toBeGreaterThan(0);
+  expect(meetings.flatMap((d) => d.to).filter((to) => EXTERNAL.test(to))).toEqual([]);
+  // One Warning per service-account appointment.
+  expect(await db.prisma.alert.count({ where: { code: ORGANIZER_NOT_SYNCED } })).toBe(svc);
+  expect((await fx.sim.admin.metrics()).earlyRequests).toBe(0);
+}, 240_000);
