@@ -103,7 +103,7 @@ export const changesQuery = z.strictObject({
     .regex(/^\d{1,19}$/, { error: 'must be a change sequence number (digits)' })
     .optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
-  kind: z.enum(['contact', 'task', 'appointment']).optional(),
+  kind: z.enum(['contact', 'task', 'appointment', 'email']).optional(),
 });
 
 /** Test & Enable: `overwrite=true` takes the mailbox's ACT from another deployment that owns it. */

@@ -70,6 +70,17 @@ describe('POST /api/emails', () => {
       }),
     );
     expect(created.status).toBe(201);
+    // The application change sequence lists it (GET /api/changes).
+    const changes = await call(h.app, 'GET', '/api/changes?kind=email');
+    expect(changes.status).toBe(200);
+    expect((changes.json as { changes: unknown[] }).changes).toContainEqual(
+      expect.objectContaining({
+        kind: 'email',
+        id: (created.json as { id: string }).id,
+        operation: 'create',
+        source: 'app',
+      }),
+    );
     expect(created.json).toMatchObject({
       status: 'PendingSend',
       direction: 'Outgoing',

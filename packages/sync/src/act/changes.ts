@@ -4,8 +4,11 @@ import type { ActKind } from './fields';
 export type ChangeOperation = 'create' | 'update' | 'delete';
 export type ChangeSource = 'app' | 'exchange';
 
-/** What the change sequence covers: the contacts and tasks of ACT, and appointments. */
-export type ChangeKind = ActKind | 'appointment';
+/**
+ * What the change sequence covers: the contacts and tasks of ACT, appointments, and email
+ * activities (promoted by incoming email, created through the API, sent or bounced).
+ */
+export type ChangeKind = ActKind | 'appointment' | 'email';
 
 export interface ChangeInput {
   kind: ChangeKind;

@@ -61,6 +61,11 @@ describe('incoming email cycle', () => {
     });
     expect(folder.nextLink).toBeNull();
     expect(folder.deltaLink).toContain('$deltatoken=');
+    // Each promoted email is on the application change sequence once (GET /api/changes).
+    const promoted = await db.prisma.emailActivity.findMany({ where: { ownerMailboxId: mb(0).id } });
+    const changes = await db.prisma.appChange.findMany({ where: { kind: 'email', mailboxId: mb(0).id } });
+    expect(changes.map((c) => c.recordId).sort()).toEqual(promoted.map((e) => e.id).sort());
+    expect(changes.every((c) => c.operation === 'create' && c.source === 'exchange')).toBe(true);
 
     const before = await snapshot(db.prisma);
     const m0 = await fx.sim.admin.metrics();

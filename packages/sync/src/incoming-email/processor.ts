@@ -1,3 +1,4 @@
+import { stampChanges } from '../act/changes';
 import { Prisma, rowDecoder, type Db, type MailboxFolderSync } from '@syncfleet/db';
 import { classifyError } from '../engine/classify';
 import type { SyncPosition } from '../engine/finish-batch';
@@ -247,6 +248,7 @@ async function applyPage(
     processEmailFrom: processEmailFrom(ctx.mailbox),
     settings,
     attachments,
+    changes: [],
   };
   const counts = { processed: 0, failed: 0, outcomes: {} as Partial<Record<Outcome | 'removed', number>> };
   const bump = (k: Outcome | 'removed') => (counts.outcomes[k] = (counts.outcomes[k] ?? 0) + 1);
@@ -267,6 +269,8 @@ async function applyPage(
       counts.processed += 1;
     }
   }
+  // Last statement of the page's transaction: GET /api/changes shows what this page promoted.
+  await stampChanges(tx, scope.changes);
   return counts;
 }
 

@@ -1,3 +1,4 @@
+import type { ChangeInput } from '../act/changes';
 import { AlertSeverity, EmailStatus, type IncomingFilter, type Prisma } from '@syncfleet/db';
 import { raiseAlert } from '../engine/alerts';
 import type { MailboxWithProfile } from '../engine/types';
@@ -34,6 +35,8 @@ export interface PageScope {
   settings: IncomingSettings;
   /** Attachments fetched before the transaction (Graph calls never run inside one). */
   attachments: Map<string, FetchedAttachment[]>;
+  /** Email activities this page created or changed: stamped on the change sequence at its end. */
+  changes: ChangeInput[];
 }
 
 /** One message of a delta page, inside the page's transaction. */
@@ -88,6 +91,13 @@ export async function applyMessage(scope: PageScope, message: ParsedMessage): Pr
     ownerMailboxId: place.mailboxId,
   });
   if (created) {
+    scope.changes.push({
+      kind: 'email',
+      recordId: id,
+      operation: 'create',
+      source: 'exchange',
+      mailboxId: place.mailboxId,
+    });
     const parties = partyRows(id, message, contacts);
     if (parties.length > 0) await tx.emailParty.createMany({ data: parties });
     await storeAttachments(scope, id, message);
@@ -146,6 +156,13 @@ async function recordBounce(scope: PageScope, message: ParsedMessage): Promise<O
     select: { id: true, internetMessageId: true, subject: true },
   });
   for (const email of bounced) {
+    scope.changes.push({
+      kind: 'email',
+      recordId: email.id,
+      operation: 'update',
+      source: 'exchange',
+      mailboxId: scope.mailbox.id,
+    });
     await raiseAlert(scope.tx, {
       severity: AlertSeverity.Warning,
       code: 'EmailBounced',

@@ -1,3 +1,4 @@
+import { stampChanges } from '../act/changes';
 import { EmailDirection, EmailStatus, PartyRole, SyncMethod, Workload, type Db } from '@syncfleet/db';
 
 /**
@@ -140,26 +141,36 @@ export async function createOutgoingEmail(prisma: Db, input: OutgoingEmailInput)
     select: { address: true, contactId: true },
   });
   const contactOf = new Map(known.map((c) => [c.address, c.contactId]));
-  return prisma.emailActivity.create({
-    data: {
-      direction: EmailDirection.Outgoing,
-      status: EmailStatus.PendingSend,
-      subject: input.subject,
-      bodyText: input.bodyText ?? null,
-      bodyHtml: input.bodyHtml ?? null,
-      regardingType: input.regarding?.type ?? null,
-      regardingId: input.regarding?.id ?? null,
-      ownerMailboxId: input.mailboxId,
-      parties: {
-        create: parties.map((p) => ({ ...p, contactId: contactOf.get(p.address) ?? null })),
-      },
-      attachments: {
-        create: attachments.map((a) => ({ ...a, content: new Uint8Array(a.content) })),
-      },
+  // Created and stamped on the change sequence together (GET /api/changes).
+  return prisma.$transaction(
+    async (tx) => {
+      const email = await tx.emailActivity.create({
+        data: {
+          direction: EmailDirection.Outgoing,
+          status: EmailStatus.PendingSend,
+          subject: input.subject,
+          bodyText: input.bodyText ?? null,
+          bodyHtml: input.bodyHtml ?? null,
+          regardingType: input.regarding?.type ?? null,
+          regardingId: input.regarding?.id ?? null,
+          ownerMailboxId: input.mailboxId,
+          parties: {
+            create: parties.map((p) => ({ ...p, contactId: contactOf.get(p.address) ?? null })),
+          },
+          attachments: {
+            create: attachments.map((a) => ({ ...a, content: new Uint8Array(a.content) })),
+          },
+        },
+        include: {
+          parties: true,
+          attachments: { select: { id: true, name: true, contentType: true, size: true } },
+        },
+      });
+      await stampChanges(tx, [
+        { kind: 'email', recordId: email.id, operation: 'create', source: 'app', mailboxId: input.mailboxId },
+      ]);
+      return email;
     },
-    include: {
-      parties: true,
-      attachments: { select: { id: true, name: true, contentType: true, size: true } },
-    },
-  });
+    { timeout: 30_000 },
+  );
 }

@@ -1,3 +1,4 @@
+import { stampChanges, type ChangeInput } from '../act/changes';
 import { EmailStatus } from '@syncfleet/db';
 import { SyncError } from '@syncfleet/errors';
 import { classifyError } from '../engine/classify';
@@ -136,15 +137,18 @@ export async function sendOne(
   let phase: Phase = 'prepare';
 
   const markSent = async (sentAt: Date, found: Partial<GraphMessageRef>) => {
-    await prisma.emailActivity.updateMany({
-      where: { id: emailId, status: EmailStatus.Sending },
-      data: {
-        status: EmailStatus.Sent,
-        sentAt,
-        failureReason: null,
-        ...(found.conversationId ? { conversationId: found.conversationId } : {}),
-        ...(found.internetMessageId ? { internetMessageId: found.internetMessageId } : {}),
-      },
+    await prisma.$transaction(async (tx) => {
+      const marked = await tx.emailActivity.updateMany({
+        where: { id: emailId, status: EmailStatus.Sending },
+        data: {
+          status: EmailStatus.Sent,
+          sentAt,
+          failureReason: null,
+          ...(found.conversationId ? { conversationId: found.conversationId } : {}),
+          ...(found.internetMessageId ? { internetMessageId: found.internetMessageId } : {}),
+        },
+      });
+      if (marked.count) await stampChanges(tx, [emailChange('update')]);
     });
     crash('after-sent-saved');
     // saveToSentItems = false: the Sent Items copy, filed asynchronously, is removed by a later
@@ -260,9 +264,17 @@ export async function sendOne(
   }
 
   async function fail(reason: string) {
-    await prisma.emailActivity.updateMany({
-      where: { id: emailId, status: EmailStatus.Sending },
-      data: { status: EmailStatus.Failed, failureReason: reason },
+    await prisma.$transaction(async (tx) => {
+      const marked = await tx.emailActivity.updateMany({
+        where: { id: emailId, status: EmailStatus.Sending },
+        data: { status: EmailStatus.Failed, failureReason: reason },
+      });
+      if (marked.count) await stampChanges(tx, [emailChange('update')]);
     });
+  }
+
+  /** The change-sequence entry of this email's new status (GET /api/changes). */
+  function emailChange(operation: 'update'): ChangeInput {
+    return { kind: 'email', recordId: emailId, operation, source: 'exchange', mailboxId: ctx.mailbox.id };
   }
 }
