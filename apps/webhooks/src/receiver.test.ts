@@ -106,6 +106,13 @@ const promoted = (internetMessageId: string) =>
       undefined,
     { timeoutMs: 20_000, description: `${internetMessageId} promoted` },
   );
+/** One sample of the receiver's /metrics (its operations port), by its exact series name. */
+let opsUrl: string;
+const metric = async (series: string): Promise<number | undefined> => {
+  const text = await (await fetch(`${opsUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
 const logged = (pattern: RegExp) =>
   waitFor(() => pattern.test(receiver.output()) || undefined, {
     timeoutMs: 5_000,
@@ -140,9 +147,16 @@ beforeAll(async () => {
     WEBHOOK_TLS_CERT_FILE: path.join(dir, 'cert.pem'),
     WEBHOOK_TLS_KEY_FILE: path.join(dir, 'key.pem'),
     WEBHOOK_BODY_LIMIT_BYTES: '262144', // well above a batch of 100 notifications (~70 KB)
+    OPS_PORT: '0',
   });
   processes.push(receiver);
-  receiverUrl = (await receiver.waitForLine(/Webhook receiver: (https:\/\/\S+)/, 60_000))[1]!;
+  // Both lines, whichever comes first (waitForLine sees lines printed after it is called).
+  const [ops, listening] = await Promise.all([
+    receiver.waitForLine(/ops server listening on (http:\/\/[0-9.:[\]]+)/, 60_000),
+    receiver.waitForLine(/Webhook receiver: (https:\/\/\S+)/, 60_000),
+  ]);
+  opsUrl = ops[1]!;
+  receiverUrl = listening[1]!;
   const withPush = { WEBHOOK_PUBLIC_URL: receiverUrl };
   processes.push(spawnApp('scheduler', 'scheduler', { ...env('scheduler'), ...withPush }));
   processes.push(spawnApp('worker', 'worker', env('worker')));
@@ -208,6 +222,7 @@ test('clientState mismatch: rejected (403), nothing queued', async () => {
   expect(res.status).toBe(403);
   expect(await wakeOf(mb.id)).toEqual(before);
   await logged(/"clientStateMismatch":1/);
+  expect(await metric('syncfleet_webhook_notifications_total{result="client_state_mismatch"}')).toBe(1);
 });
 
 test('unknown subscription: ignored (202) and counted, nothing queued', async () => {
@@ -220,6 +235,7 @@ test('unknown subscription: ignored (202) and counted, nothing queued', async ()
   expect(res.status).toBe(202);
   expect(await wakeOf(mb.id)).toEqual(before);
   await logged(/"unknownSubscription":1/);
+  expect(await metric('syncfleet_webhook_notifications_total{result="unknown_subscription"}')).toBe(1);
 });
 
 test('oversized body → 413; malformed body → 400; nothing queued', async () => {

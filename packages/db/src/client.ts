@@ -14,6 +14,11 @@ const sqlClients = new WeakMap<object, SqlClient>();
 export function createPrisma(databaseUrl: string, { maxConnections = 10 }: CreatePrismaOptions = {}) {
   // Our own pool, handed to Prisma's driver adapter: the hot statements (sqlClientOf) share it.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: maxConnections });
+  // An idle pooled connection that fails (a server restart or failover, an administrator's
+  // termination, a database dropped while the pool winds down) is removed by the pool, which then
+  // emits 'error' on itself; without a listener that event would crash the process
+  // (https://node-postgres.com/apis/pool#error). The next query opens a new connection.
+  pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   sqlClients.set(prisma, createSqlClient(pool));
   // The pool is ours, so it is ours to end once Prisma has let go of it.

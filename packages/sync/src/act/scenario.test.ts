@@ -6,7 +6,8 @@ import {
   type PrivateRedis,
   type TestDatabase,
 } from '@syncfleet/testing';
-import { spawnApp, stopAll, type FleetProcess } from '@syncfleet/testing/processes';
+import { stopAll } from '@syncfleet/testing/processes';
+import { actScenarioFleet } from './scenario-fleet';
 import type { EngineResources } from '../engine/types';
 import { testEngineResources } from '../testing/engine-resources';
 import { createFleetFixture, type FleetFixture } from '../testing/fleet-fixture';
@@ -28,52 +29,11 @@ let redisServer: PrivateRedis;
 let redis: Redis;
 let fx: FleetFixture;
 let res: EngineResources;
-const processes: FleetProcess[] = [];
-let workerSeq = 0;
-
-function env(host: string): Record<string, string> {
-  return {
-    DATABASE_URL: db.url,
-    REDIS_URL: redisServer.url,
-    QUEUE_PREFIX: 'actscenario',
-    HOST_ID: host,
-    LOG_LEVEL: 'warn',
-    SECRET_KEYS: fx.secretKeys.join(','),
-    GRAPH_CA_FILE: fx.sim.caPath,
-    GRAPH_ALLOWED_HOSTS: new URL(fx.sim.url).host,
-    WORKLOADS: 'act',
-    WORKER_CONCURRENCY_ACT: '4',
-    LOCK_DURATION_MS: String(LOCK_MS),
-    SLOT_LEASE_MS: '2000',
-    ACT_MIN_INTERVAL_SEC: '1',
-    ACT_MAX_INTERVAL_SEC: '1',
-    ACT_MAX_INTERVAL_WITH_INCOMING_SEC: '1',
-    SCHEDULER_TICK_MS: '200',
-    SHUTDOWN_GRACE_MS: '2000',
-  };
-}
-
-const startWorker = () => {
-  const p = spawnApp('worker', `worker-${++workerSeq}`, env(`worker-${workerSeq}`));
-  processes.push(p);
-  return p;
-};
-
-async function killOneWorkerMidSync() {
-  const victim = processes.find(
-    (p) => p.name.startsWith('worker') && p.child.exitCode === null && p.child.signalCode === null,
-  )!;
-  await waitFor(
-    () =>
-      db.prisma.mailboxWorkload.count({
-        where: { processingState: 'Processing', processingHost: victim.name },
-      }),
-    { timeoutMs: 30_000, intervalMs: 5, description: `${victim.name} processing a mailbox` },
-  );
-  victim.kill('SIGKILL');
-  await victim.exited;
-  startWorker();
-}
+const { processes, startWorker, startScheduler, killOneWorkerMidSync } = actScenarioFleet({
+  prefix: 'actscenario',
+  lockMs: LOCK_MS,
+  stores: () => ({ db, redisUrl: redisServer.url, fx }),
+});
 
 const owner = (i: number) => ({ ownerType: 'User' as const, ownerId: `user-${i}` });
 type Item = { id: string } & Record<string, unknown>;
@@ -205,7 +165,7 @@ it(`syncs ${ITEMS} contacts and ${ITEMS} tasks both ways exactly, through three 
     }
   });
 
-  processes.push(spawnApp('scheduler', 'scheduler', env('scheduler')));
+  startScheduler();
   startWorker();
   startWorker();
   await killOneWorkerMidSync();

@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { SecretBox } from '@syncfleet/config';
 import { Prisma, type SqlClient } from '@syncfleet/db';
 import type { WorkloadQueues } from '@syncfleet/queues';
@@ -260,11 +261,37 @@ export function createReceiver(deps: ReceiverDeps) {
     return verdict(trusted.length, rejected, unknown);
   }
 
+  /** One span per POST (webhook notifications / webhook lifecycle) with what it did. */
+  const traced =
+    (name: string, handle: (body: NotificationCollection) => Promise<ReceiveResult>) =>
+    (body: NotificationCollection): Promise<ReceiveResult> =>
+      tracer.startActiveSpan(name, async (span) => {
+        try {
+          const result = await handle(body);
+          span.setAttributes({
+            'syncfleet.notifications': body.value.length,
+            'syncfleet.accepted': result.accepted,
+            'syncfleet.rejected': result.rejected,
+            'syncfleet.unknown': result.unknown,
+            'http.response.status_code': result.status,
+          });
+          return result;
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
+
   return {
-    notifications,
-    lifecycle,
+    notifications: traced('webhook notifications', notifications),
+    lifecycle: traced('webhook lifecycle', lifecycle),
     forget: (graphSubscriptionId: string) => cache.delete(graphSubscriptionId),
   };
 }
 
 export type Receiver = ReturnType<typeof createReceiver>;
+
+const tracer = trace.getTracer('syncfleet');
