@@ -14,7 +14,13 @@ export interface ScenarioStores {
  * processes on the ACT queue at a one-second cadence, and a worker killed with -9 while it holds a
  * mailbox's claim (a fresh one takes its place).
  */
-export function actScenarioFleet(options: { prefix: string; lockMs: number; stores: () => ScenarioStores }) {
+export function actScenarioFleet(options: {
+  prefix: string;
+  lockMs: number;
+  stores: () => ScenarioStores;
+  /** More variables for every process (e.g. a short retry delay). */
+  env?: Record<string, string>;
+}) {
   const processes: FleetProcess[] = [];
   let workerSeq = 0;
 
@@ -38,6 +44,7 @@ export function actScenarioFleet(options: { prefix: string; lockMs: number; stor
       ACT_MAX_INTERVAL_WITH_INCOMING_SEC: '1',
       SCHEDULER_TICK_MS: '200',
       SHUTDOWN_GRACE_MS: '2000',
+      ...options.env,
     };
   }
 

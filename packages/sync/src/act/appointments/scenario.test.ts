@@ -41,6 +41,11 @@ const { processes, startWorker, startScheduler, killOneWorkerMidSync } = actScen
   prefix: 'apptscenario',
   lockMs: LOCK_MS,
   stores: () => ({ db, redisUrl: redisServer.url, fx }),
+  // Known defect (README "What is not done yet"): an early cycle can end in a unique violation
+  // (SQLSTATE 23505) not yet explained. The engine retries it as a transient failure; a 1-second
+  // delay instead of the 300-second default lets the retry land within this test's deadlines. The
+  // end state must still be exactly the expected one.
+  env: { TRANSIENT_RETRY_DELAY_SEC: '1' },
 });
 
 const owner = (i: number) => ({ ownerType: 'User' as const, ownerId: `user-${i}` });
