@@ -1,5 +1,5 @@
 import { rowDecoder, type MailboxFolderSync, type Prisma } from '@syncfleet/db';
-import { classifyError } from '../engine/classify';
+import { inPageTransaction } from '../engine/transaction';
 import type { SyncPosition } from '../engine/finish-batch';
 import type { CycleContext } from '../engine/types';
 import { deltaFailure } from '../incoming-email/delta-errors';
@@ -99,17 +99,10 @@ export async function runDeltaRound(
   }
 }
 
-/** A page's transaction, retried when PostgreSQL picked it as a conflict victim (safe to re-run). */
-export async function inTransaction<T>(
+/** A page's transaction, retried when PostgreSQL picked it as a conflict victim (engine/transaction.ts). */
+export function inTransaction<T>(
   ctx: Pick<CycleContext, 'prisma'>,
   fn: (tx: Prisma.TransactionClient) => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ctx.prisma.$transaction(fn, { maxWait: 10_000, timeout: 60_000 });
-    } catch (error) {
-      const reason = classifyError(error).reason;
-      if (attempt >= 4 || (reason !== 'TransactionConflict' && reason !== 'Conflict')) throw error;
-    }
-  }
+  return inPageTransaction(ctx.prisma, fn);
 }

@@ -1,6 +1,6 @@
+import { inPageTransaction } from '../engine/transaction';
 import { stampChanges } from '../act/changes';
 import { Prisma, rowDecoder, type Db, type MailboxFolderSync } from '@syncfleet/db';
-import { classifyError } from '../engine/classify';
 import type { SyncPosition } from '../engine/finish-batch';
 import type { CycleContext, CycleResult, WorkloadHandler } from '../engine/types';
 import { userPath } from '../probe/probe-handlers';
@@ -175,7 +175,7 @@ async function syncFolder(
       continue;
     }
     const attachments = await prefetchAttachments(ctx, settings, row, entries);
-    const result = await inTransaction(ctx.prisma, async (tx) => {
+    const result = await inPageTransaction(ctx.prisma, async (tx) => {
       const counts = await applyPage(ctx, settings, tx, row, entries, attachments);
       const saved = await tx.mailboxFolderSync.update({
         where: { mailboxId_folderId: { mailboxId: row.mailboxId, folderId: row.folderId } },
@@ -272,20 +272,4 @@ async function applyPage(
   // Last statement of the page's transaction: GET /api/changes shows what this page promoted.
   await stampChanges(tx, scope.changes);
   return counts;
-}
-
-/**
- * A page's transaction, retried when Postgres chose it as a deadlock or serialization victim
- * (TransactionConflict) or a concurrent worker won a unique race (Conflict): both roll back
- * cleanly, and re-running the page is safe by construction.
- */
-async function inTransaction<T>(prisma: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await prisma.$transaction(fn, { maxWait: 10_000, timeout: 60_000 });
-    } catch (error) {
-      const reason = classifyError(error).reason;
-      if (attempt >= 4 || (reason !== 'TransactionConflict' && reason !== 'Conflict')) throw error;
-    }
-  }
 }
