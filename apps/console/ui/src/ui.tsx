@@ -109,3 +109,12 @@ export function ErrorNote({ error }: { error: string | null }) {
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge badge-${status}`}>{status}</span>;
 }
+
+/** The alert tables' action: acknowledge one alert (named by its code for screen readers). */
+export function AcknowledgeButton({ code, onAcknowledge }: { code: string; onAcknowledge: () => void }) {
+  return (
+    <button type="button" onClick={onAcknowledge} aria-label={`Acknowledge ${code}`}>
+      Acknowledge
+    </button>
+  );
+}

@@ -2,7 +2,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'preact/hooks';
 import { api, session, type Json } from '../api';
 import { usePolling } from '../hooks';
-import { ago, ChartView, ErrorNote, Section, StatusBadge, time } from '../ui';
+import { AcknowledgeButton, ago, ChartView, ErrorNote, Section, StatusBadge, time } from '../ui';
 import { OperationPanel } from './operation';
 
 const OUTCOME_COLORS: Record<string, string> = {
@@ -272,13 +272,7 @@ export function MailboxPage({ id }: { id: string }) {
                   {a.acknowledgedAt ? (
                     <span data-acknowledged="true">{ago(a.acknowledgedAt)}</span>
                   ) : (
-                    <button
-                      type="button"
-                      onClick={() => void acknowledge(a.id)}
-                      aria-label={`Acknowledge ${a.code}`}
-                    >
-                      Acknowledge
-                    </button>
+                    <AcknowledgeButton code={a.code} onAcknowledge={() => void acknowledge(a.id)} />
                   )}
                 </td>
               </tr>

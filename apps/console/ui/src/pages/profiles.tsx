@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Json } from '../api';
 import { usePolling } from '../hooks';
-import { ErrorNote, Section, StatusBadge, time } from '../ui';
+import { AcknowledgeButton, ErrorNote, Section, StatusBadge, time } from '../ui';
 import { OperationPanel } from './operation';
 
 export function ProfilesPage() {
@@ -312,13 +312,7 @@ export function ProfilePage({ id }: { id: string }) {
                 <td>{a.mailboxId ? <a href={`#/mailboxes/${a.mailboxId}`}>{a.code}</a> : a.code}</td>
                 <td>{a.message}</td>
                 <td>
-                  <button
-                    type="button"
-                    onClick={() => void acknowledge(a.id)}
-                    aria-label={`Acknowledge ${a.code}`}
-                  >
-                    Acknowledge
-                  </button>
+                  <AcknowledgeButton code={a.code} onAcknowledge={() => void acknowledge(a.id)} />
                 </td>
               </tr>
             ))}
