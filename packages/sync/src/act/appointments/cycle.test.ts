@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { EngineResources } from '../../engine/types';
 import { useEngineHarness } from '../../testing/engine-harness';
 import type { FleetFixture } from '../../testing/fleet-fixture';
-import { actUntilIdle } from '../test-support';
+import { actUntilIdle, runActOnce } from '../test-support';
 import { createAppointment, deleteAppointment, updateAppointment } from './records';
 import { ORGANIZER_NOT_SYNCED } from './push';
 
@@ -292,5 +292,77 @@ describe('ACT appointments cycle', () => {
         where: { subject: { startsWith: 'Team planning' }, deletedAt: null },
       }),
     ).toBe(2);
+  });
+
+  it('an attendee copy imported before the organizer recorded its create folds into the ONE appointment', async () => {
+    await setPolicy('InternalOnly');
+    const first = inDays(150, 14);
+    const weekday = new Date(`${first}Z`).getUTCDay();
+    const days = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+    const wall = DateTime.fromISO(first, { zone: 'Asia/Tokyo' });
+    const a = await createAppointment(db.prisma, owner(2), {
+      subject: 'Lost answer',
+      start: { dateTime: first, timeZone: 'Tokyo Standard Time' },
+      end: { dateTime: first.replace('T14', 'T15'), timeZone: 'Tokyo Standard Time' },
+      attendees: [{ address: mb(3).address }],
+      recurrence: {
+        pattern: { type: 'weekly', interval: 1, daysOfWeek: [days[weekday]!] },
+        range: { type: 'numbered', startDate: first.slice(0, 10), numberOfOccurrences: 3 },
+      },
+      cancelledOccurrences: [wall.plus({ weeks: 1 }).toUTC().toISO()!],
+    });
+    // The organizer's cycle creates the series, then fails before it records Graph's answer (its
+    // next Graph call, the cancelled occurrence's lookup, fails): the create's answer is lost.
+    const fault = await fx.sim.admin.addFault({
+      scope: { mailbox: mb(2).simId },
+      routes: '/instances',
+      status: 500,
+    });
+    await expect(runActOnce(res, mb(2).id)).rejects.toThrow();
+    await fx.sim.admin.removeFault(fault.id);
+    expect((await db.prisma.appointment.findUniqueOrThrow({ where: { id: a.id } })).iCalUId).toBeNull();
+
+    // The attendee's cycle meets its copy first: no appointment knows the iCalUId yet.
+    await actUntilIdle(res, mb(3).id);
+    expect(await db.prisma.appointment.count({ where: { subject: 'Lost answer', deletedAt: null } })).toBe(2);
+    const copy = (await eventsOf(3)).find((e) => e.subject === 'Lost answer')!;
+    await fx.sim.admin.eventAction(mb(3).simId, copy.id, 'accept');
+    await actUntilIdle(res, mb(3).id);
+
+    // The organizer's next cycle finds its event by transactionId: the import folds into the app's.
+    await actUntilIdle(res, mb(2).id);
+    await actUntilIdle(res, mb(3).id);
+    const live = await db.prisma.appointment.findMany({
+      where: { subject: 'Lost answer', deletedAt: null },
+      include: { parties: true },
+    });
+    expect(live.map((x) => x.id)).toEqual([a.id]);
+    expect(live[0]!.iCalUId).toBe(copy.iCalUId);
+    expect(live[0]!.parties.find((p) => p.mailboxId === mb(3).id)?.responseStatus).toBe('Accepted');
+    const links = await db.prisma.actLink.findMany({ where: { kind: 'appointment', recordId: a.id } });
+    expect(links.map((l) => l.mailboxId).sort()).toEqual([mb(2).id, mb(3).id].sort());
+    const folded = await db.prisma.appointment.findFirstOrThrow({
+      where: { subject: 'Lost answer', id: { not: a.id } },
+    });
+    expect(folded.deletedAt).not.toBeNull();
+    const feed = await db.prisma.appChange.findMany({ where: { recordId: folded.id } });
+    expect(feed.map((c) => c.operation)).toEqual(['create', 'delete']);
+    // Exchange holds one series, created once, with its cancelled occurrence gone.
+    const series = (await eventsOf(2)).filter((e) => e.subject === 'Lost answer');
+    expect(series).toHaveLength(1);
+    const g = await graphOf(2);
+    const instances = (
+      (await g
+        .api(`/users/${mb(2).simId}/events/${series[0]!.id}/instances`)
+        .query({
+          startDateTime: new Date(Date.now() + 140 * day).toISOString(),
+          endDateTime: new Date(Date.now() + 180 * day).toISOString(),
+        })
+        .get()) as { value: GraphItem[] }
+    ).value;
+    expect(instances.map((i) => new Date(String(i.originalStart)).toISOString())).toEqual([
+      wall.toUTC().toISO({ suppressMilliseconds: false }),
+      wall.plus({ weeks: 2 }).toUTC().toISO({ suppressMilliseconds: false }),
+    ]);
   });
 });

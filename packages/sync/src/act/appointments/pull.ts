@@ -1,7 +1,7 @@
 import type { Appointment, AppointmentParty, Prisma } from '@syncfleet/db';
 import { classifyError } from '../../engine/classify';
 import type { CycleContext } from '../../engine/types';
-import { stampChanges } from '../changes';
+import { stampChanges, type ChangeInput } from '../changes';
 import type { ActKind, Fields } from '../fields';
 import { changedFields, mergeFields } from '../merge';
 import type { PullCounts } from '../pull';
@@ -15,6 +15,8 @@ import {
   responseFromGraph,
   type AttendeeEntry,
 } from './fields';
+import { claimMeeting, lockMeetings } from './meeting';
+import { cancelOccurrence, trackOccurrences } from './occurrences';
 import type { AppointmentSettings } from './settings';
 
 const KIND = 'appointment';
@@ -150,6 +152,7 @@ async function createFromEvent(
   item: Item,
   fields: Fields,
   master: Appointment | null,
+  changes: ChangeInput[],
 ): Promise<Appointment> {
   const organizerEmail = (
     item.organizer as { emailAddress?: { address?: string; name?: string } } | undefined
@@ -204,9 +207,13 @@ async function createFromEvent(
       },
     });
   }
-  await stampChanges(tx, [
-    { kind: KIND, recordId: created.id, operation: 'create', source: 'exchange', mailboxId: ctx.mailbox.id },
-  ]);
+  changes.push({
+    kind: KIND,
+    recordId: created.id,
+    operation: 'create',
+    source: 'exchange',
+    mailboxId: ctx.mailbox.id,
+  });
   return created;
 }
 
@@ -234,6 +241,10 @@ export async function applyEventPage(
 ): Promise<void> {
   const mailbox = ctx.mailbox;
   const masters = new Map<string, Appointment | null>();
+  /** The page's changes, stamped as its transaction's last statement (changes.ts). */
+  const changes: ChangeInput[] = [];
+  /** Each series' recurrence as read in this page (by the master's Graph id). */
+  const patterns = new Map<string, string>();
 
   const linkOf = (graphItemId: string) =>
     tx.actLink.findUnique({ where: { mailboxId_graphItemId: { mailboxId: mailbox.id, graphItemId } } });
@@ -247,17 +258,62 @@ export async function applyEventPage(
     }
   }
 
+  /**
+   * The series of an occurrence or exception, read once per page with `GET /events/{id}`: a change
+   * made to the whole series in Outlook (its subject, its pattern) shows in the delta only as
+   * changed occurrences, so the master is compared with its link here (unchanged: skipped by its
+   * changeKey).
+   */
   async function masterOf(seriesMasterId: string): Promise<Appointment | null> {
     if (masters.has(seriesMasterId)) return masters.get(seriesMasterId)!;
-    const link = await linkOf(seriesMasterId);
     let record: Appointment | null = null;
-    if (link) record = await tx.appointment.findUnique({ where: { id: link.recordId } });
-    else {
-      const item = await fetchEvent(seriesMasterId);
-      if (item) record = await upsertEvent(item, null);
+    const item = await fetchEvent(seriesMasterId);
+    if (item) {
+      record = await upsertEvent(item, null);
+      patterns.set(seriesMasterId, String(eventFromGraph(item).recurrence ?? ''));
+    } else {
+      const link = await linkOf(seriesMasterId);
+      if (link) record = await tx.appointment.findUnique({ where: { id: link.recordId } });
     }
     masters.set(seriesMasterId, record);
     return record;
+  }
+
+  /**
+   * `@removed` of an occurrence the delta showed before (occurrences.ts): still there, it left the
+   * window; gone while its series' pattern stayed as it was when the occurrence was seen, the
+   * organizer deleted that one occurrence (a cancelled occurrence); gone with the pattern changed,
+   * it left with an edit of the series (applied from the master); gone with its master, the series
+   * was deleted.
+   */
+  async function occurrenceRemoved(graphId: string): Promise<void> {
+    const occurrence = await tx.actOccurrence.findUnique({
+      where: { mailboxId_graphItemId: { mailboxId: mailbox.id, graphItemId: graphId } },
+    });
+    if (!occurrence) return;
+    await tx.actOccurrence.delete({
+      where: { mailboxId_graphItemId: { mailboxId: mailbox.id, graphItemId: graphId } },
+    });
+    if (await fetchEvent(graphId)) return;
+    const seriesLink = await tx.actLink.findUnique({
+      where: {
+        mailboxId_kind_recordId: { mailboxId: mailbox.id, kind: KIND, recordId: occurrence.recordId },
+      },
+    });
+    if (!seriesLink?.graphItemId) return;
+    const series = await masterOf(seriesLink.graphItemId);
+    const pattern = patterns.get(seriesLink.graphItemId);
+    if (!series) return;
+    if (pattern === undefined) {
+      // Its master is gone too: the series was deleted.
+      counts.removed += 1;
+      await tx.actOccurrence.deleteMany({ where: { mailboxId: mailbox.id, recordId: occurrence.recordId } });
+      await removed(ctx, settings, tx, seriesLink, changes);
+      return;
+    }
+    if (pattern !== occurrence.pattern) return; // left with an edit of the series (masterOf applied it)
+    if (await cancelOccurrence(tx, mailbox.id, occurrence.recordId, occurrence.originalStart, changes))
+      counts.updated += 1;
   }
 
   async function upsertEvent(item: Item, master: Appointment | null): Promise<Appointment | null> {
@@ -277,16 +333,24 @@ export async function applyEventPage(
         });
     }
     if (link) record = await tx.appointment.findUnique({ where: { id: link.recordId } });
+    if (!record && !link && master && item.isCancelled === true && item.isOrganizer !== true) {
+      // Exchange's cancellation of one occurrence on an attendee's copy: a cancelled occurrence of
+      // the series (when the organizer is not synced; otherwise the organizer's calendar says so),
+      // never an appointment of its own.
+      await cancelOccurrence(tx, mailbox.id, master.id, new Date(String(item.originalStart)), changes);
+      return null;
+    }
     if (!record && !link) {
-      record = master
-        ? await tx.appointment.findFirst({
-            where: { seriesMasterId: master.id, originalStartAt: new Date(String(item.originalStart)) },
-          })
-        : typeof item.iCalUId === 'string'
-          ? await tx.appointment.findUnique({ where: { iCalUId: item.iCalUId } })
-          : null;
+      if (master) {
+        record = await tx.appointment.findFirst({
+          where: { seriesMasterId: master.id, originalStartAt: new Date(String(item.originalStart)) },
+        });
+      } else if (typeof item.iCalUId === 'string') {
+        await lockMeetings(tx, [item.iCalUId]); // a master read mid-page: locked when first met
+        record = await tx.appointment.findUnique({ where: { iCalUId: item.iCalUId } });
+      }
       if (!record) {
-        record = await createFromEvent(ctx, tx, item, fields, master);
+        record = await createFromEvent(ctx, tx, item, fields, master, changes);
         counts.created += 1;
       }
       await tx.actLink.upsert({
@@ -309,6 +373,15 @@ export async function applyEventPage(
       return record;
     }
     if (!record || !link) return record;
+    if (
+      item.isOrganizer === true &&
+      !master &&
+      typeof item.iCalUId === 'string' &&
+      record.iCalUId !== item.iCalUId
+    ) {
+      // Our create whose answer was lost, linked just above: its meeting's identity (meeting.ts).
+      await claimMeeting(tx, record.id, item.iCalUId, mailbox.id, changes);
+    }
     if (link.changeKey && link.changeKey === tagOf(item)) {
       // Unchanged (our own write coming back, or a replayed round): seen, for the sweep (round.ts).
       await tx.actLink.update({ where: { id: link.id }, data: { syncedAt: ctx.clock() } });
@@ -360,9 +433,13 @@ export async function applyEventPage(
           where: { id: record.id },
           data: { ...data, version: { increment: 1 }, pushPending: stillPending || record.pushPending },
         });
-        await stampChanges(tx, [
-          { kind: KIND, recordId: record.id, operation: 'update', source: 'exchange', mailboxId: mailbox.id },
-        ]);
+        changes.push({
+          kind: KIND,
+          recordId: record.id,
+          operation: 'update',
+          source: 'exchange',
+          mailboxId: mailbox.id,
+        });
         counts.updated += 1;
       } else if (stillPending && !record.pushPending) {
         await tx.appointment.update({ where: { id: record.id }, data: { pushPending: true } });
@@ -393,9 +470,13 @@ export async function applyEventPage(
           where: { id: record.id },
           data: { isCancelled: true, version: { increment: 1 } },
         });
-        await stampChanges(tx, [
-          { kind: KIND, recordId: record.id, operation: 'update', source: 'exchange', mailboxId: mailbox.id },
-        ]);
+        changes.push({
+          kind: KIND,
+          recordId: record.id,
+          operation: 'update',
+          source: 'exchange',
+          mailboxId: mailbox.id,
+        });
         counts.updated += 1;
       }
     }
@@ -432,6 +513,12 @@ export async function applyEventPage(
     });
   }
 
+  const seen: Parameters<typeof trackOccurrences>[2] = [];
+  // The page's meetings, locked in one order before any is looked up (meeting.ts).
+  await lockMeetings(
+    tx,
+    entries.flatMap((e) => (typeof e.iCalUId === 'string' && !e['@removed'] ? [e.iCalUId] : [])),
+  );
   for (const entry of entries) {
     const graphId = typeof entry.id === 'string' && entry.id ? entry.id : null;
     if (!graphId) {
@@ -442,14 +529,25 @@ export async function applyEventPage(
       if (entry['@removed']) {
         const link = await linkOf(graphId);
         counts.processed += 1;
-        if (!link) continue;
+        if (!link) {
+          await occurrenceRemoved(graphId);
+          continue;
+        }
         if (await fetchEvent(graphId)) continue; // it left the window: not a delete
         counts.removed += 1;
-        await removed(ctx, settings, tx, link);
+        await removed(ctx, settings, tx, link, changes);
         continue;
       }
       if (entry.type === 'occurrence') {
-        if (typeof entry.seriesMasterId === 'string') await masterOf(entry.seriesMasterId);
+        const series = typeof entry.seriesMasterId === 'string' ? await masterOf(entry.seriesMasterId) : null;
+        const pattern = patterns.get(String(entry.seriesMasterId));
+        if (series && pattern !== undefined && typeof entry.originalStart === 'string')
+          seen.push({
+            graphItemId: graphId,
+            recordId: series.id,
+            originalStart: new Date(entry.originalStart),
+            pattern,
+          });
         counts.processed += 1;
         continue;
       }
@@ -470,6 +568,8 @@ export async function applyEventPage(
       ctx.logger.warn({ graphId, error: classifyError(error).message }, 'ACT: event skipped');
     }
   }
+  await trackOccurrences(tx, mailbox.id, seen);
+  await stampChanges(tx, changes);
 }
 
 /**
@@ -482,12 +582,23 @@ export async function removed(
   settings: ActSettings,
   tx: Tx,
   link: { id: string; recordId: string },
+  changes: ChangeInput[],
 ): Promise<void> {
   const organizer = await tx.appointmentParty.findFirst({
     where: { appointmentId: link.recordId, role: 'Organizer' },
     select: { mailboxId: true },
   });
   await tx.actLink.delete({ where: { id: link.id } });
+  const record = await tx.appointment.findUnique({
+    where: { id: link.recordId },
+    select: { type: true, seriesMasterId: true, originalStartAt: true },
+  });
+  if (record?.type === 'Exception' && record.seriesMasterId && record.originalStartAt) {
+    // A moved or edited occurrence deleted by its organizer: a cancelled occurrence of the series
+    // (an attendee's deleted copy changes nothing: cancelOccurrence checks the series' organizer).
+    await cancelOccurrence(tx, ctx.mailbox.id, record.seriesMasterId, record.originalStartAt, changes);
+    return;
+  }
   if (organizer?.mailboxId !== ctx.mailbox.id) return;
   const data =
     settings.deletePolicy === 'Delete'
@@ -495,13 +606,11 @@ export async function removed(
       : { isCancelled: true, pushPending: false, version: { increment: 1 } };
   const n = await tx.appointment.updateMany({ where: { id: link.recordId, deletedAt: null }, data });
   if (n.count)
-    await stampChanges(tx, [
-      {
-        kind: KIND,
-        recordId: link.recordId,
-        operation: settings.deletePolicy === 'Delete' ? 'delete' : 'update',
-        source: 'exchange',
-        mailboxId: ctx.mailbox.id,
-      },
-    ]);
+    changes.push({
+      kind: KIND,
+      recordId: link.recordId,
+      operation: settings.deletePolicy === 'Delete' ? 'delete' : 'update',
+      source: 'exchange',
+      mailboxId: ctx.mailbox.id,
+    });
 }

@@ -2,12 +2,14 @@ import type { ActLink, Appointment, AppointmentParty, Prisma } from '@syncfleet/
 import { raiseAlert } from '../../engine/alerts';
 import { classifyError } from '../../engine/classify';
 import type { CycleContext } from '../../engine/types';
+import { stampChanges, type ChangeInput } from '../changes';
 import { inTransaction } from '../delta-round';
 import type { Fields } from '../fields';
 import { changedFields } from '../merge';
 import type { PushCounts } from '../push';
 import { toExchange } from '../settings';
 import { APPOINTMENT_FIELDS, appointmentFromApp, eventFromGraph, eventToGraph } from './fields';
+import { claimMeeting } from './meeting';
 import { windowAt, type AppointmentSettings } from './settings';
 
 const KIND = 'appointment';
@@ -204,14 +206,11 @@ async function recordSynced(ctx: CycleContext, row: Row, item: Item, base: Field
         lastError: null,
       },
     });
-    if (!row.iCalUId && typeof item.iCalUId === 'string' && row.type !== 'Exception') {
-      const taken = await tx.appointment.findUnique({
-        where: { iCalUId: item.iCalUId },
-        select: { id: true },
-      });
-      if (!taken) await tx.appointment.update({ where: { id: row.id }, data: { iCalUId: item.iCalUId } });
-    }
+    const changes: ChangeInput[] = [];
+    if (typeof item.iCalUId === 'string' && row.iCalUId !== item.iCalUId && row.type !== 'Exception')
+      await claimMeeting(tx, row.id, item.iCalUId, ctx.mailbox.id, changes);
     await clearPending(tx, row.id, row.version);
+    await stampChanges(tx, changes);
   });
 }
 

@@ -1,6 +1,7 @@
 import type { MailboxFolderSync } from '@syncfleet/db';
 import type { CycleContext } from '../../engine/types';
 import { classifyError } from '../../engine/classify';
+import { stampChanges, type ChangeInput } from '../changes';
 import { inTransaction, runDeltaRound, type RoundTally } from '../delta-round';
 import type { PullCounts } from '../pull';
 import type { ActSettings } from '../settings';
@@ -66,7 +67,7 @@ export async function runCalendarRound(
       await applyEventPage(ctx, settings, appt, user, tx, entries, pull);
     },
   );
-  if (done && fresh) await sweepUnseen(ctx, settings, user, began, [from, to], pull);
+  if (done && fresh) await sweepUnseen(ctx, settings, appt, user, began, [from, to], pull);
   return done;
 }
 
@@ -78,6 +79,7 @@ export async function runCalendarRound(
 async function sweepUnseen(
   ctx: CycleContext,
   settings: ActSettings,
+  appt: AppointmentSettings,
   user: string,
   began: Date,
   [from, to]: [Date, Date],
@@ -92,6 +94,7 @@ async function sweepUnseen(
     },
     take: 500,
   });
+  await sweepOccurrences(ctx, settings, appt, user, began, [from, to], pull);
   if (!unseen.length) return;
   const inWindow = new Set(
     (
@@ -116,7 +119,48 @@ async function sweepUnseen(
     } catch (error) {
       if (classifyError(error).reason !== 'NotFound') throw error;
       pull.removed += 1;
-      await inTransaction(ctx, (tx) => removed(ctx, settings, tx, link));
+      await inTransaction(ctx, async (tx) => {
+        const changes: ChangeInput[] = [];
+        await removed(ctx, settings, tx, link, changes);
+        await stampChanges(tx, changes);
+      });
     }
   }
+}
+
+/**
+ * The same for occurrences of series (occurrences.ts): those inside the window the round did not
+ * show are handed to the page logic as `@removed`, which checks each with `GET /events/{id}` and
+ * tells a deleted occurrence from one that left with an edit of its series.
+ */
+async function sweepOccurrences(
+  ctx: CycleContext,
+  settings: ActSettings,
+  appt: AppointmentSettings,
+  user: string,
+  began: Date,
+  [from, to]: [Date, Date],
+  pull: PullCounts,
+): Promise<void> {
+  const unseen = await ctx.prisma.actOccurrence.findMany({
+    where: {
+      mailboxId: ctx.mailbox.id,
+      seenAt: { lt: began },
+      originalStart: { gte: from, lt: to },
+    },
+    select: { graphItemId: true },
+    take: 500,
+  });
+  if (!unseen.length) return;
+  await inTransaction(ctx, (tx) =>
+    applyEventPage(
+      ctx,
+      settings,
+      appt,
+      user,
+      tx,
+      unseen.map((o) => ({ id: o.graphItemId, '@removed': { reason: 'deleted' } })),
+      pull,
+    ),
+  );
 }
