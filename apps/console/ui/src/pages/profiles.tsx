@@ -288,9 +288,9 @@ export function ProfilePage({ id }: { id: string }) {
           <button type="submit">Import</button>
         </form>
         <p class="muted">
-          Lists the tenant's users and shared mailboxes through Graph (the app needs User.Read.All) —
-          or a group's users, nested groups included (it also needs GroupMember.Read.All) — and
-          creates the ones not known yet, approved; then select them and run Test & Enable.
+          Lists the tenant's users and shared mailboxes through Graph (the app needs User.Read.All) — or a
+          group's users, nested groups included (it also needs GroupMember.Read.All) — and creates the ones
+          not known yet, approved; then select them and run Test & Enable.
         </p>
         {importing && (
           <>
