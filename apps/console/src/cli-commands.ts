@@ -29,7 +29,8 @@ export const USAGE = `Usage: syncfleet <command> [options]   (env: SYNCFLEET_CON
   profiles create --name N --tenant T --client-id C --client-secret-stdin [--authority-url U]
                   [--graph-base-url U] [--max-connections N] [--min-polling-sec N]
                   [--process-email-from DATE] [--timeout-sec N] [--owner-email E]
-  profiles import <id> [--domain D] [--addresses A,B]   users and shared mailboxes from the tenant
+  profiles import <id> [--group ID|MAIL|NAME] [--domain D] [--addresses A,B]
+                  users and shared mailboxes from the tenant (of one group, nested groups included)
   mailboxes list [filters] [--sort address|lastAttempt|lag|errors] [--order asc|desc] [--limit N] [--offset N]
      filters: [--q TEXT] [--profile ID] [--approval Empty|Approved|PendingApproval|Rejected]
               [--workload W] [--status NotRun|Success|Failure] [--enabled true|false]
@@ -93,6 +94,7 @@ const OPTIONS = {
       'tracked-folders',
       'domain',
       'addresses',
+      'group',
     ].map((name) => [name, { type: 'string' }]),
   ),
 } as const;
@@ -216,12 +218,15 @@ async function dispatch([group, action, id]: string[], values: Values, io: CliIo
       ?.split(',')
       .map((a) => a.trim())
       .filter(Boolean);
-    const body = { domain: str(values.domain), addresses };
+    const body = { domain: str(values.domain), addresses, group: str(values.group) };
     const started = (
       await request(io, 'POST', `/api/profiles/${idArg('profiles import')}/import`, body)
     ).json();
+    const source = started.group
+      ? `users of group ${started.group.displayName} (${started.group.id})`
+      : 'tenant users';
     io.err(
-      `Listed ${started.listed} tenant users; ${started.alreadyKnown} already known; importing ${started.operation.total}.\n`,
+      `Listed ${started.listed} ${source}; ${started.alreadyKnown} already known; importing ${started.operation.total}.\n`,
     );
     return follow(started.operation, 'import', values, io, print);
   }

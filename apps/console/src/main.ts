@@ -6,6 +6,8 @@ import { checkRedis, closeQueues, createQueues, createRedis } from '@syncfleet/q
 import {
   DigestNotifier,
   engineResourcesFromEnv,
+  findTenantGroup,
+  listGroupMembers,
   listTenantUsers,
   testAndEnable,
   verifySecretKeys,
@@ -34,6 +36,10 @@ async function main(): Promise<void> {
     adminToken: env.ADMIN_TOKEN,
     testAndEnable: (mailboxId, options) => testAndEnable(engine, mailboxId, options),
     listTenantUsers: (profileId) => listTenantUsers(engine, profileId),
+    tenantGroups: {
+      find: (profileId, selector) => findTenantGroup(engine, profileId, selector),
+      members: (profileId, groupId) => listGroupMembers(engine, profileId, groupId),
+    },
     graphAllowedHosts: env.GRAPH_ALLOWED_HOSTS,
     security: {
       authFailureLimit: { max: env.CONSOLE_AUTH_MAX_FAILURES, windowMs: 60_000 },

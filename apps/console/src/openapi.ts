@@ -232,11 +232,11 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/api/profiles/{id}/import',
     summary:
-      "Import mailboxes from the profile's tenant (users and shared mailboxes through Graph, filtered by domain or addresses): 202 with the operation",
+      "Import mailboxes from the profile's tenant (users and shared mailboxes through Graph, or a group's users with nested groups; filtered by domain or addresses): 202 with the operation; an unknown group 404, an ambiguous group name 409",
     tag: 'profiles',
     body: importSchema,
     status: 202,
-    errors: [400, 404, 502],
+    errors: [400, 404, 409, 502],
   },
   {
     method: 'get',

@@ -43,7 +43,13 @@ export async function startConsole(
   overrides: Partial<
     Pick<
       ConsoleDeps,
-      'testAndEnable' | 'clock' | 'security' | 'graphAllowedHosts' | 'listTenantUsers' | 'prisma'
+      | 'testAndEnable'
+      | 'clock'
+      | 'security'
+      | 'graphAllowedHosts'
+      | 'listTenantUsers'
+      | 'tenantGroups'
+      | 'prisma'
     >
   > & {
     /** Called before the app is ready (to add hooks). */
@@ -85,6 +91,7 @@ export async function startConsole(
       async function* () {
         /* no users */
       },
+    tenantGroups: overrides.tenantGroups,
     clock: overrides.clock,
     graphAllowedHosts: overrides.graphAllowedHosts,
     // Tests send many bad tokens from one address; the limit itself is tested in security.test.ts.

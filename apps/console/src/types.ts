@@ -17,6 +17,13 @@ export interface TestAndEnableResult {
   workloads: Record<WorkloadName, 'enabled' | 'failed' | 'not-configured'>;
 }
 
+/** A directory group as the tenant import names it (`TenantGroup` in @syncfleet/sync). */
+export interface TenantGroupRef {
+  id: string;
+  displayName: string;
+  mail: string | null;
+}
+
 export interface ConsoleDeps {
   prisma: Db;
   queues: WorkloadQueues;
@@ -29,6 +36,22 @@ export interface ConsoleDeps {
   listTenantUsers?: (
     profileId: string,
   ) => AsyncIterable<{ graphUserId: string; address: string; displayName: string | null; shared: boolean }[]>;
+  /**
+   * The profile's directory groups (tenant import by group): one found by object id, mail address
+   * or display name, and its users page by page, nested groups included.
+   */
+  tenantGroups?: {
+    find: (
+      profileId: string,
+      selector: string,
+    ) => Promise<{ found: TenantGroupRef } | { notFound: true } | { ambiguous: TenantGroupRef[] }>;
+    members: (
+      profileId: string,
+      groupId: string,
+    ) => AsyncIterable<
+      { graphUserId: string; address: string; displayName: string | null; shared: boolean }[]
+    >;
+  };
   /** GRAPH_ALLOWED_HOSTS: hosts a profile's URLs may use besides Microsoft's endpoints. */
   graphAllowedHosts?: readonly string[];
   clock?: () => Date;

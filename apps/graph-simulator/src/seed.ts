@@ -5,6 +5,7 @@ import type { inboundInput } from './admin/schemas';
 import { calendarEventKind } from './graph/calendar-model';
 import { contactKind, isErrorResponse, taskKind } from './graph/pim-model';
 import type { PimKind } from './graph/pim-model';
+import type { GroupInput } from './store/groups';
 import type { Mailbox, MailboxKind } from './store/model';
 import type { Store } from './store/store';
 
@@ -29,6 +30,11 @@ export interface SeedFile {
     /** `roles`: granted application permissions (default DEFAULT_APP_ROLES). */
     apps?: Array<{ clientId: string; clientSecret: string; roles?: string[] }>;
     mailboxes?: SeedMailbox[];
+    /**
+     * Directory groups, created after the mailboxes, in order: `members` names users (id, UPN or
+     * address) and groups listed earlier (id or mail), so nested groups come first.
+     */
+    groups?: GroupInput[];
   }>;
 }
 
@@ -63,6 +69,10 @@ export function applySeed(store: Store, seed: SeedFile): void {
       addItems(store, mailbox, calendarEventKind, m.events);
       addItems(store, mailbox, contactKind, m.contacts);
       addItems(store, mailbox, taskKind, m.tasks);
+    }
+    for (const g of t.groups ?? []) {
+      const group = store.groups.create(tenant, g);
+      if ('error' in group) throw new Error(`seed: group ${g.displayName}: ${group.error}`);
     }
   }
 }

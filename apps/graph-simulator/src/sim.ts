@@ -22,6 +22,7 @@ import { subscriptionRoutes } from './graph/subscription-routes';
 import { createTransport } from './graph/transport';
 import type { Transport } from './graph/transport';
 import { userRoutes } from './graph/user-routes';
+import { groupRoutes } from './graph/group-routes';
 import { graphError } from './http/errors';
 import { createRouter, splitPath } from './http/router';
 import type { SimRequest, SimResponse } from './http/types';
@@ -82,6 +83,7 @@ export function createSimCore(options: {
   const graphDeps: GraphDeps = { store, config, delta, deliveries, subscriptions, metrics, transport };
   const pipeline = createGraphPipeline({ ...graphDeps, signer, faults, throttle, log: options.log }, [
     ...userRoutes(),
+    ...groupRoutes(),
     ...messageRoutes(),
     ...sendRoutes(),
     ...calendarRoutes(),

@@ -37,4 +37,11 @@ export {
 export * from './push';
 export { DigestNotifier, signWebhookBody, SIGNATURE_HEADER, type DigestDeps } from './notifications/digest';
 export { listTenantUsers, type TenantUser } from './import/tenant-users';
+export {
+  findTenantGroup,
+  GROUP_PERMISSION,
+  listGroupMembers,
+  type GroupLookup,
+  type TenantGroup,
+} from './import/group-members';
 export * from './act';

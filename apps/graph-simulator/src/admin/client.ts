@@ -21,6 +21,12 @@ export interface MailboxRef {
   userPrincipalName: string;
 }
 
+export interface GroupRef {
+  id: string;
+  displayName: string;
+  mail: string | null;
+}
+
 export type SimAdminClient = ReturnType<typeof createAdminClient>;
 
 /** Typed wrapper over `/_sim` (node:https with the simulator CA: global fetch takes no `ca`). */
@@ -69,6 +75,11 @@ export function createAdminClient(opts: { url: string; adminKey: string; caPem: 
       call<MailboxRef>('POST', `/tenants/${enc(tenantId)}/mailboxes`, mailbox),
     createMailboxes: (tenantId: string, bulk: z.input<typeof s.bulkMailboxInput>) =>
       call<{ created: number; mailboxes: MailboxRef[] }>('POST', `/tenants/${enc(tenantId)}/mailboxes`, bulk),
+    /** A directory group; `members`: user ids, UPNs or addresses and group ids or mails. */
+    createGroup: (tenantId: string, group: z.input<typeof s.groupInput>) =>
+      call<GroupRef>('POST', `/tenants/${enc(tenantId)}/groups`, group),
+    addGroupMembers: (group: string, members: string[]) =>
+      call<{ id: string; members: number }>('POST', `/groups/${enc(group)}/members`, { members }),
     mintToken: (input: z.input<typeof s.tokenInput>) =>
       call<{ access_token: string }>('POST', '/tokens', input),
     inbound: (mailbox: string, message: z.input<typeof s.inboundInput>) =>

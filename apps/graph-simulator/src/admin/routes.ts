@@ -136,6 +136,33 @@ export function adminRoutes(): Array<Route<SimCore>> {
       handler: (sim, [tid = ''], req) => createMailboxes(sim, tid, req),
     },
     {
+      // Directory groups with users and nested groups as members (graph/group-routes.ts serves them).
+      method: 'POST',
+      pattern: 'tenants/:tid/groups',
+      handler: (sim, [tid = ''], req) => {
+        const tenant = sim.store.tenants.get(tid);
+        if (!tenant) return adminError(404, `tenant '${tid}' not found`, 'tenantId');
+        const input = parse(s.groupInput, req.body);
+        if (isResp(input)) return input;
+        const group = sim.store.groups.create(tenant, input);
+        if ('error' in group) return adminError(400, group.error, 'members');
+        return ok({ id: group.id, displayName: group.displayName, mail: group.mail }, 201);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: 'groups/:g/members',
+      handler: (sim, [g = ''], req) => {
+        const group = sim.store.groups.find(g);
+        if (!group) return adminError(404, `group '${g}' not found`, 'group');
+        const input = parse(s.groupMembersInput, req.body);
+        if (isResp(input)) return input;
+        const refused = sim.store.groups.addMembers(group, input.members);
+        if (refused) return adminError(400, refused.error, 'members');
+        return ok({ id: group.id, members: group.memberIds.length });
+      },
+    },
+    {
       method: 'POST',
       pattern: 'tokens',
       handler: (sim, _p, req) => {

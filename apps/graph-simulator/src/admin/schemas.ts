@@ -43,6 +43,24 @@ export const bulkMailboxInput = z
   })
   .strict();
 
+/** A directory group; `members`: users (id, UPN or address) and groups (id or mail) of the tenant. */
+export const groupInput = z
+  .object({
+    id: z.string().min(1).optional(),
+    displayName: z.string().min(1),
+    description: z.string().optional(),
+    /** A mail-enabled group's address; none: a security group. */
+    mail: z
+      .string()
+      .regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address')
+      .optional(),
+    mailNickname: z.string().min(1).optional(),
+    securityEnabled: z.boolean().optional(),
+    members: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export const groupMembersInput = z.object({ members: z.array(z.string().min(1)).min(1) }).strict();
+
 const addressList = z.union([z.string(), z.array(z.string())]).optional();
 
 export const inboundInput = z

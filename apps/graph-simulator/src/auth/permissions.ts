@@ -48,17 +48,44 @@ const TASKS_READ = req('mailbox', 'Tasks.Read.All', 'Tasks.ReadWrite.All');
 const TASKS_WRITE = req('mailbox', 'Tasks.ReadWrite.All');
 const SETTINGS_READ = req('mailbox', 'MailboxSettings.Read', 'MailboxSettings.ReadWrite');
 const DIRECTORY_READ = req('directory', ...USER_READ);
+/**
+ * List groups, Get group, List group members, List group transitive members
+ * (https://learn.microsoft.com/graph/api/group-list, group-get, group-list-members,
+ * group-list-transitivemembers): GroupMember.Read.All is the least privileged; each page lists
+ * Group.Read.All, Directory.Read.All and the ReadWrite ones as higher privileged.
+ */
+const GROUP_READ = req(
+  'directory',
+  'GroupMember.Read.All',
+  'Group.Read.All',
+  'Directory.Read.All',
+  'GroupMember.ReadWrite.All',
+  'Group.ReadWrite.All',
+  'Directory.ReadWrite.All',
+);
+
+/**
+ * Whether the roles let the app read user objects. Member lists are directoryObject collections:
+ * "if it doesn't have permission to read a certain resource type, members of that type are
+ * returned but with limited information ... only the @odata.type property for the object type and
+ * the id" (List group transitive members, "Limited information returned for inaccessible member
+ * objects").
+ */
+export function canReadUsers(roles: readonly string[] | undefined): boolean {
+  return USER_READ.some((r) => roles?.includes(r));
+}
 
 /** Send actions: message: send, user: sendMail, message: reply/replyAll/forward (Mail.Send). */
 const SEND_ACTIONS = new Set(['send', 'sendmail', 'reply', 'replyall', 'forward']);
 
 /**
- * The requirement of a `/users/...` route pattern (`users/:u/messages/:id`, …), or undefined for
+ * The requirement of a `/users/...` or `/groups/...` route pattern (`users/:u/messages/:id`, …), or undefined for
  * routes that need no Graph permission here (subscriptions: checked by the resource they name, not
  * modelled yet).
  */
 export function requirementOf(method: string, pattern: string): Requirement | undefined {
   const parts = pattern.split('/');
+  if (parts[0] === 'groups') return GROUP_READ; // the simulator serves only reads of groups
   if (parts[0] !== 'users') return undefined;
   if (parts.length <= 2) return DIRECTORY_READ; // GET /users, GET /users/{id | userPrincipalName}
   const write = method !== 'GET';

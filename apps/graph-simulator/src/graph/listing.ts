@@ -43,11 +43,18 @@ export function listPlain(
   req: SimRequest,
   values: Array<Record<string, unknown>>,
   context: string,
+  options: {
+    /** Largest `$top` honoured (directory objects: 999 per List groups / List group members). */
+    maxTop?: number;
+    /** Add `@odata.count` (the total, every page). */
+    count?: boolean;
+  } = {},
 ): SimResponse {
-  const top = Math.min(1000, Math.max(1, Number(req.query.get('$top') ?? 100) || 100));
+  const top = Math.min(options.maxTop ?? 1000, Math.max(1, Number(req.query.get('$top') ?? 100) || 100));
   const skip = Math.max(0, Number(req.query.get('$skip') ?? 0) || 0);
   const body: Record<string, unknown> = {
     '@odata.context': `${req.baseUrl}/v1.0/$metadata#${context}`,
+    ...(options.count ? { '@odata.count': values.length } : {}),
     value: values.slice(skip, skip + top),
   };
   if (skip + top < values.length) {

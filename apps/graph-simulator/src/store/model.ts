@@ -87,3 +87,22 @@ export interface ChangeEvent {
   /** For deletions/moves: the container the item left. */
   parentId: string;
 }
+
+/**
+ * A directory group (group resource, https://learn.microsoft.com/graph/api/resources/group): a
+ * security group (`mail` null) or a mail-enabled one. Members are users (user and shared
+ * mailboxes) and other groups, by id; nested groups are what `transitiveMembers` flattens.
+ */
+export interface Group {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  description: string | null;
+  /** Lower-case SMTP address of a mail-enabled group; null for a security group. */
+  mail: string | null;
+  mailNickname: string;
+  securityEnabled: boolean;
+  createdDateTime: string;
+  /** Direct members' ids, in the order they were added (mailbox ids and group ids). */
+  memberIds: string[];
+}

@@ -1,3 +1,4 @@
+import { createGroupDirectory } from './groups';
 import { changeKeyFor, createIdGenerator } from './ids';
 import type { IdGenerator } from './ids';
 import type {
@@ -28,6 +29,8 @@ export const DEFAULT_APP_ROLES: readonly string[] = [
   'Contacts.ReadWrite',
   'Tasks.ReadWrite.All',
   'User.Read.All',
+  // Tenant import by group only (group: list transitive members).
+  'GroupMember.Read.All',
 ];
 
 /** `someone@contoso.test` → `someone@contoso.onmicrosoft.com`: a UPN that is not the email address. */
@@ -52,6 +55,12 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
   /** lower-case address or id → mailbox, across tenants (addresses are globally unique). */
   const mailboxes = new Map<string, Mailbox>();
   const listeners: Array<(event: ChangeEvent) => void> = [];
+  const groups = createGroupDirectory({
+    ids: () => ids,
+    stamp: () => stamp(),
+    findMailbox: (key) => findMailbox(key),
+    isStorageMailbox: (m) => isStorageMailbox(m),
+  });
 
   function createTenant(tenantId?: string): Tenant {
     const id = tenantId ?? ids.guid();
@@ -102,7 +111,7 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
       (person ? [`SMTP:${address}`, `smtp:${defaultUpn(address)}`] : [`SMTP:${address}`]);
     const keys = [address, upn, ...proxies.map((p) => p.slice(5).toLowerCase())];
     for (const key of new Set(keys)) {
-      if (mailboxes.has(key)) throw new Error(`address ${key} already exists`);
+      if (mailboxes.has(key) || groups.find(key)) throw new Error(`address ${key} already exists`);
     }
     const mailbox: Mailbox = {
       id: input.id ?? ids.guid(),
@@ -307,12 +316,15 @@ export function createStore(options: { seed?: string; now?: () => Date } = {}) {
   function reset(seed?: string): void {
     tenants.clear();
     mailboxes.clear();
+    groups.clear();
     ids = createIdGenerator(seed);
   }
 
   return {
     tenants,
     mailboxes,
+    /** Directory groups and their memberships (store/groups.ts). */
+    groups,
     listeners,
     get ids() {
       return ids;

@@ -63,16 +63,19 @@ export function ProfilePage({ id }: { id: string }) {
   if (!profile.data) return <ErrorNote error={profile.error} />;
   const startImport = async (event: Event) => {
     event.preventDefault();
-    const domain = String(new FormData(event.target as HTMLFormElement).get('domain') ?? '').trim();
+    const form = new FormData(event.target as HTMLFormElement);
+    const domain = String(form.get('domain') ?? '').trim();
+    const group = String(form.get('group') ?? '').trim();
     setError(null);
     try {
       const started = await api(`/api/profiles/${id}/import`, {
         method: 'POST',
-        body: domain ? { domain } : {},
+        body: { ...(domain ? { domain } : {}), ...(group ? { group } : {}) },
       });
+      const source = started.group ? `in group ${started.group.displayName}` : 'in the tenant';
       setImporting({
         id: started.operation.id,
-        note: `${started.listed} users listed in the tenant, ${started.alreadyKnown} already known.`,
+        note: `${started.listed} users listed ${source}, ${started.alreadyKnown} already known.`,
       });
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -278,11 +281,16 @@ export function ProfilePage({ id }: { id: string }) {
             Domain (empty: every user and shared mailbox)
             <input name="domain" placeholder="contoso.com" />
           </label>
+          <label>
+            Group (object id, mail or name; empty: no group)
+            <input name="group" placeholder="Sales team" />
+          </label>
           <button type="submit">Import</button>
         </form>
         <p class="muted">
-          Lists the tenant's users and shared mailboxes through Graph (the app needs User.Read.All) and
-          creates the ones not known yet, approved; then select them and run Test & Enable.
+          Lists the tenant's users and shared mailboxes through Graph (the app needs User.Read.All) — or a
+          group's users, nested groups included (it also needs GroupMember.Read.All) — and creates the ones
+          not known yet, approved; then select them and run Test & Enable.
         </p>
         {importing && (
           <>
