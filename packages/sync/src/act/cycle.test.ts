@@ -52,7 +52,7 @@ async function nextSecond() {
 const requestsOf = async (i: number) => (await fx.sim.admin.metrics()).byMailbox[mb(i).simId] ?? 0;
 
 describe('ACT cycle', () => {
-  it('backfills both ways without duplicates, then an idle cycle costs three Graph requests (one delta per collection)', async () => {
+  it('backfills both ways without duplicates, then an idle cycle costs one Graph request per collection (contacts, To Do, calendar)', async () => {
     for (let n = 0; n < 5; n++) {
       await fx.sim.admin.createContact(mb(0).simId, {
         givenName: `Out${n}`,
@@ -111,8 +111,20 @@ describe('ACT cycle', () => {
     const before = await requestsOf(0);
     const idle = await runActOnce(res, mb(0).id);
     expect(idle).toMatchObject({ itemsProcessed: 0, itemsFailed: 0, yielded: false });
-    // contacts delta, To Do delta (appointments are off by default: appointments/settings.ts)
-    expect((await requestsOf(0)) - before).toBe(2);
+    // contacts delta, To Do delta, calendar delta
+    expect((await requestsOf(0)) - before).toBe(3);
+    // A profile that turns appointments off: contacts and To Do only.
+    const profile = await db.prisma.emailServerProfile.update({
+      where: { id: fx.profileId },
+      data: { actSettings: { appointments: false } },
+    });
+    const withoutCalendar = await requestsOf(0);
+    await runActOnce(res, mb(0).id);
+    expect((await requestsOf(0)) - withoutCalendar).toBe(2);
+    await db.prisma.emailServerProfile.update({
+      where: { id: profile.id },
+      data: { actSettings: {} },
+    });
   });
 
   it('merges different fields, resolves the same field by LatestWins and records the conflict', async () => {

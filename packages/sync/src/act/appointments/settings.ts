@@ -11,9 +11,9 @@ import { APPOINTMENT_FIELDS, defaultAppointmentDirections } from './fields';
  */
 export interface AppointmentSettings {
   /**
-   * `actSettings.appointments: true` turns calendar sync on for the profile's ACT. Off by default
-   * while its remaining gaps are open (README "What is not done yet"): contacts and To Do tasks
-   * sync without it, and an idle ACT cycle then costs 2 Graph requests instead of 3.
+   * Calendar sync as part of the profile's ACT: on unless `actSettings.appointments` is `false`
+   * (contacts and To Do tasks then sync without it; an idle ACT cycle costs 2 Graph requests
+   * instead of 3).
    */
   enabled: boolean;
   invitationPolicy: ActInvitationPolicy;
@@ -41,7 +41,7 @@ export function appointmentSettingsOf(
       directions[field] = dir as Direction;
   }
   return {
-    enabled: raw.appointments === true,
+    enabled: raw.appointments !== false,
     invitationPolicy: profile.actInvitationPolicy ?? 'InternalOnly',
     daysBack: num(w.daysBack, 30),
     daysAhead: num(w.daysAhead, 365),
