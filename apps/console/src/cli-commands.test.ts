@@ -184,3 +184,66 @@ test('bulk operations follow their progress and end with a summary table; settin
   const listed = await cli(['mailboxes', 'list', '--q', 'bulk1', '--sort', 'address']);
   expect(listed.out).toContain('3 mailbox(es) match'); // bulk1, bulk10, bulk11
 });
+
+test("profiles set and show: ACT's policies and settings, merged, validated by the API", async () => {
+  const profile = await h.db.prisma.emailServerProfile.create({
+    data: {
+      name: 'cli-act',
+      tenantId: 't',
+      clientId: 'c',
+      clientSecretCiphertext: 'x',
+      clientSecretKeyId: 'k1',
+      actSettings: { pageSize: 25 },
+    },
+  });
+  const set = await cli([
+    'profiles',
+    'set',
+    profile.id,
+    '--act-invitation-policy',
+    'All',
+    '--act-conflict-policy',
+    'ExchangeWins',
+    '--act-appointments',
+    'on',
+    '--act-settings',
+    '{"calendarWindow":{"daysAhead":90},"directions":{"contact":{"notes":"ToApp"}}}',
+  ]);
+  expect(set).toMatchObject({ code: 0, err: '' });
+  expect(set.out).toMatch(/actInvitationPolicy\s+All/);
+  expect(set.out).toMatch(/actSettings\.calendarWindow\.daysAhead\s+90\s+\*/);
+  expect(set.out).toMatch(/actSettings\.calendarWindow\.daysBack\s+30\s*\n/); // a default: no star
+  expect(set.out).toMatch(/actSettings\.directions\.contact\.notes\s+ToApp\s+\*/);
+  const row = await h.db.prisma.emailServerProfile.findUniqueOrThrow({ where: { id: profile.id } });
+  expect(row).toMatchObject({ actInvitationPolicy: 'All', actConflictPolicy: 'ExchangeWins' });
+  expect(row.actSettings).toEqual({
+    pageSize: 25,
+    appointments: true,
+    calendarWindow: { daysAhead: 90 },
+    directions: { contact: { notes: 'ToApp' } },
+  });
+
+  const shown = await cli(['profiles', 'show', profile.id, '--json']);
+  expect(JSON.parse(shown.out).actSettings).toMatchObject({ pageSize: 25, appointments: true });
+
+  // Bad input: the API's 400 names the field; the CLI refuses what it cannot map; nothing changes.
+  const bad = await cli([
+    'profiles',
+    'set',
+    profile.id,
+    '--act-settings',
+    '{"directions":{"task":{"status":"Both"}}}',
+  ]);
+  expect(bad.code).toBe(1);
+  expect(bad.err).toContain('400');
+  expect(bad.err).toContain('actSettings.directions.task.status');
+  expect((await cli(['profiles', 'set', profile.id, '--act-settings', '{pageSize: 5}'])).err).toContain(
+    'not JSON',
+  );
+  expect((await cli(['profiles', 'set', profile.id, '--act-appointments', 'yes'])).err).toContain(
+    'on, off or default',
+  );
+  expect((await cli(['profiles', 'set', profile.id])).err).toContain('nothing to change');
+  const after = await h.db.prisma.emailServerProfile.findUniqueOrThrow({ where: { id: profile.id } });
+  expect(after.actSettings).toEqual(row.actSettings);
+});

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
 import { mailboxRow, table } from './cli-format';
+import { PROFILE_SET_FLAGS, PROFILE_USAGE, profilePatchOf, renderProfile } from './cli-profile-settings';
 
 /** `mailboxes create --<flag> None|ServerSideSync`: one flag per workload (`--incoming`, `--act`...). */
 const workloadFlag = (name: WorkloadName) => WORKLOAD_DEFINITIONS[name].envSuffix.toLowerCase();
@@ -29,6 +30,7 @@ export const USAGE = `Usage: syncfleet <command> [options]   (env: SYNCFLEET_CON
   profiles create --name N --tenant T --client-id C --client-secret-stdin [--authority-url U]
                   [--graph-base-url U] [--max-connections N] [--min-polling-sec N]
                   [--process-email-from DATE] [--timeout-sec N] [--owner-email E]
+${PROFILE_USAGE}
   profiles import <id> [--group ID|MAIL|NAME] [--domain D] [--addresses A,B]
                   users and shared mailboxes from the tenant (of one group, nested groups included)
   mailboxes list [filters] [--sort address|lastAttempt|lag|errors] [--order asc|desc] [--limit N] [--offset N]
@@ -95,6 +97,7 @@ const OPTIONS = {
       'domain',
       'addresses',
       'group',
+      ...PROFILE_SET_FLAGS,
     ].map((name) => [name, { type: 'string' }]),
   ),
 } as const;
@@ -198,6 +201,15 @@ async function dispatch([group, action, id]: string[], values: Values, io: CliIo
     };
     const profile = (await request(io, 'POST', '/api/profiles', body)).json();
     return print(profile, () => table([profile], ['id', 'name', 'tenantId', 'clientId', 'hasClientSecret']));
+  }
+  if (group === 'profiles' && (action === 'show' || action === 'set')) {
+    const path = `/api/profiles/${idArg(`profiles ${action}`)}`;
+    const profile = (
+      action === 'show'
+        ? await request(io, 'GET', path)
+        : await request(io, 'PATCH', path, profilePatchOf(values))
+    ).json();
+    return print(profile, () => renderProfile(profile));
   }
   if (group === 'secrets' && action === 'rotate') {
     const result = (await request(io, 'POST', '/api/secrets/rotate')).json();

@@ -50,7 +50,8 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'patch',
     path: '/api/profiles/{id}',
-    summary: 'Change a profile (a new clientSecret is re-sealed)',
+    summary:
+      'Change a profile (a new clientSecret is re-sealed). ACT: actConflictPolicy, actDeletePolicy, actInvitationPolicy replace the stored value; actSettings is MERGED into the stored settings — a partial object changes only the keys it names (directions per entity, filter and calendarWindow key by key), null resets a key to its default. GET shows the effective actSettings (defaults included) and actSettingsStored',
     tag: 'profiles',
     body: profileUpdateSchema,
     errors: [400, 404, 409],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WORKLOAD_NAMES, type WorkloadName } from '@syncfleet/workloads';
 import { MAILBOX_SORTS, mailboxFilterFields } from './mailbox-filter';
+import { actProfileFields } from './act-settings';
 
 /**
  * Request schemas of the admin API: the single source of validation AND of the OpenAPI document.
@@ -70,6 +71,8 @@ export const profileCreateSchema = z.strictObject({
   webhookSecret: z.string().min(16).max(4096).meta({ writeOnly: true }).optional(),
   /** One digest per burst: a burst ends after this many seconds without a new error alert. */
   digestQuietSec: secondsSetting(5, 3_600).optional(),
+  /** ACT: conflict, delete and invitation policies and the actSettings JSON (act-settings.ts). */
+  ...actProfileFields,
 });
 export const profileUpdateSchema = profileCreateSchema.partial();
 export type ProfileCreate = z.output<typeof profileCreateSchema>;

@@ -8,6 +8,7 @@ import type {
   SyncRun,
 } from '@syncfleet/db';
 import { WORKLOAD_NAMES } from '@syncfleet/workloads';
+import { effectiveActSettings } from './act-settings';
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
@@ -33,6 +34,13 @@ export function profileView(profile: EmailServerProfile) {
     webhookUrl: profile.webhookUrl,
     hasWebhookSecret: profile.webhookSecretCiphertext !== null,
     digestQuietSec: profile.digestQuietSec,
+    actConflictPolicy: profile.actConflictPolicy,
+    actDeletePolicy: profile.actDeletePolicy,
+    actInvitationPolicy: profile.actInvitationPolicy,
+    /** What the sync engine uses, defaults included (the shape a PATCH takes). */
+    actSettings: effectiveActSettings(profile),
+    /** What is stored: only the keys an admin set (the rest are defaults). */
+    actSettingsStored: profile.actSettings ?? {},
     createdAt: iso(profile.createdAt),
     updatedAt: iso(profile.updatedAt),
   };

@@ -45,3 +45,7 @@ export {
   type TenantGroup,
 } from './import/group-members';
 export * from './act';
+// ACT settings as the console edits them: the field lists the direction maps may name.
+export { FIELDS as ACT_FIELDS, type ActKind, type Direction } from './act/fields';
+export { APPOINTMENT_FIELDS } from './act/appointments/fields';
+export { appointmentSettingsOf, type AppointmentSettings } from './act/appointments/settings';

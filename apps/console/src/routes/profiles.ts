@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Prisma } from '@syncfleet/db';
+import { Prisma } from '@syncfleet/db';
 import { endpointProblem } from '@syncfleet/graph';
 import { conflict, notFound, parse, validationError, type FieldError } from '../errors';
 import { profileCreateSchema, profileListQuery, profileUpdateSchema, toDate, uuidParam } from '../schemas';
 import { profileView } from '../serialize';
+import { mergeActSettings } from '../act-settings';
 import type { RouteDeps } from '../types';
 
 const SECRET_BOUND_FIELDS = ['tenantId', 'clientId', 'authorityUrl', 'graphBaseUrl'] as const;
@@ -62,7 +63,7 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
   }
 
   app.post('/api/profiles', async (request, reply) => {
-    const { clientSecret, processEmailFrom, webhookSecret, ...fields } = parse(
+    const { clientSecret, processEmailFrom, webhookSecret, actSettings, ...fields } = parse(
       profileCreateSchema,
       request.body,
     );
@@ -75,6 +76,7 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
         ...fields,
         ...webhook,
         processEmailFrom: toDate(processEmailFrom),
+        ...(actSettings && { actSettings: mergeActSettings({}, actSettings) }),
         clientSecretCiphertext: sealed.ciphertext,
         clientSecretKeyId: sealed.keyId,
       },
@@ -99,7 +101,7 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.patch('/api/profiles/:id', async (request) => {
     const { id } = parse(uuidParam, request.params);
-    const { clientSecret, processEmailFrom, webhookSecret, ...fields } = parse(
+    const { clientSecret, processEmailFrom, webhookSecret, actSettings, ...fields } = parse(
       profileUpdateSchema,
       request.body ?? {},
     );
@@ -132,11 +134,23 @@ export function profileRoutes(app: FastifyInstance, deps: RouteDeps): void {
       data.clientSecretCiphertext = sealed.ciphertext;
       data.clientSecretKeyId = sealed.keyId;
     }
-    const profile = await prisma.emailServerProfile.update({ where: { id }, data });
+    const profile = await prisma.$transaction(async (tx) => {
+      if (actSettings) {
+        // A partial actSettings merges into what is stored now: the row is locked from this read
+        // to the write, so two admins changing different keys at once both keep their change.
+        const [row] = await tx.$queryRaw<{ actSettings: unknown }[]>(
+          Prisma.sql`SELECT "actSettings" FROM "EmailServerProfile" WHERE "id" = ${id}::uuid FOR UPDATE`,
+        );
+        if (!row) throw notFound('Email server profile', id);
+        data.actSettings = mergeActSettings(row.actSettings, actSettings);
+      }
+      return tx.emailServerProfile.update({ where: { id }, data });
+    });
     request.log.info(
       {
         profileId: id,
         changed: Object.keys(fields)
+          .concat(actSettings === undefined ? [] : ['actSettings'])
           .concat(clientSecret === undefined ? [] : ['clientSecret'])
           .concat(webhookSecret === undefined ? [] : ['webhookSecret']),
       },

@@ -3,6 +3,7 @@ import { api, type Json } from '../api';
 import { usePolling } from '../hooks';
 import { AcknowledgeButton, ErrorNote, Section, StatusBadge, time } from '../ui';
 import { OperationPanel } from './operation';
+import { ActSettingsSection } from './profile-act';
 
 export function ProfilesPage() {
   const { data, error } = usePolling('/api/profiles?limit=500', 10_000);
@@ -275,6 +276,7 @@ export function ProfilePage({ id }: { id: string }) {
           )}
         </Section>
       </div>
+      <ActSettingsSection profile={p} onSaved={profile.reload} />
       <Section title="Import mailboxes from the tenant">
         <form class="filters" onSubmit={(e) => void startImport(e)}>
           <label>
