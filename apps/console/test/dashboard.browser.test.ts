@@ -267,6 +267,40 @@ describeIfChromium('dashboard in Chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'profile.png'), fullPage: true });
   });
 
+  test("a mailbox's settings form shows what is stored, and saving it unchanged changes nothing", async () => {
+    const sales = await h.db.prisma.mailbox.findFirstOrThrow({ where: { address: 'sales-1@contoso.com' } });
+    await h.db.prisma.mailbox.update({
+      where: { id: sales.id },
+      data: { incomingFilter: 'FromKnownContacts' },
+    });
+    await h.db.prisma.mailboxWorkload.updateMany({
+      where: { mailboxId: sales.id, workload: 'OutgoingEmail' },
+      data: { method: 'None' },
+    });
+    const stored = async () => ({
+      filter: (await h.db.prisma.mailbox.findUniqueOrThrow({ where: { id: sales.id } })).incomingFilter,
+      methods: (
+        await h.db.prisma.mailboxWorkload.findMany({
+          where: { mailboxId: sales.id },
+          orderBy: { workload: 'asc' },
+        })
+      ).map((w) => [w.workload, w.method]),
+    });
+    const before = await stored();
+    await page.goto(`${base}/#/mailboxes/${sales.id}`);
+    await page.getByRole('heading', { name: 'sales-1@contoso.com' }).waitFor();
+    expect(await page.getByLabel('Promote incoming email').inputValue()).toBe('FromKnownContacts');
+    expect(await page.getByLabel('outgoing-email method').inputValue()).toBe('None');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect(await stored()).toEqual(before);
+    // The list's filter dropdowns show the filter the address holds.
+    await page.goto(`${base}/#/mailboxes?approvalState=PendingApproval&enabled=false`);
+    await page.getByRole('heading', { name: 'Mailboxes', level: 1 }).waitFor();
+    expect(await page.getByLabel('Approval').inputValue()).toBe('PendingApproval');
+    expect(await page.getByLabel('Enabled').inputValue()).toBe('false');
+  });
+
   test("the profile's ACT settings: shown with defaults, changed by keyboard, only changes saved, 400 shown", async () => {
     const prisma = h.db.prisma;
     await prisma.emailServerProfile.update({

@@ -118,3 +118,29 @@ export function AcknowledgeButton({ code, onAcknowledge }: { code: string; onAck
     </button>
   );
 }
+
+/**
+ * A dropdown of a form read on submit, showing `value` as chosen: that option is marked `selected`
+ * (a <select> has no defaultValue property, and Preact does not turn one into the selection, so
+ * `defaultValue` on a select always showed its first option — and saving then wrote that back).
+ */
+export function Choice({
+  name,
+  value,
+  options,
+}: {
+  name: string;
+  value: string | null | undefined;
+  options: ReadonlyArray<readonly [value: string, label: string]>;
+}) {
+  const chosen = value ?? '';
+  return (
+    <select name={name}>
+      {options.map(([v, label]) => (
+        <option value={v} selected={v === chosen}>
+          {label}
+        </option>
+      ))}
+    </select>
+  );
+}

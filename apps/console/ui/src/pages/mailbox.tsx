@@ -2,7 +2,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'preact/hooks';
 import { api, session, type Json } from '../api';
 import { usePolling } from '../hooks';
-import { AcknowledgeButton, ago, ChartView, ErrorNote, Section, StatusBadge, time } from '../ui';
+import { AcknowledgeButton, ago, ChartView, Choice, ErrorNote, Section, StatusBadge, time } from '../ui';
 import { OperationPanel } from './operation';
 
 const OUTCOME_COLORS: Record<string, string> = {
@@ -76,13 +76,17 @@ function Settings({
     <form class="settings" onSubmit={save}>
       <label>
         Promote incoming email
-        <select name="incomingFilter" defaultValue={mailbox.incomingFilter ?? ''}>
-          <option value="">Fleet default</option>
-          <option value="All">All email messages</option>
-          <option value="ResponsesToAppEmail">Responses to email sent by the app</option>
-          <option value="FromKnownContacts">Email from known contacts</option>
-          <option value="None">No email messages</option>
-        </select>
+        <Choice
+          name="incomingFilter"
+          value={mailbox.incomingFilter}
+          options={[
+            ['', 'Fleet default'],
+            ['All', 'All email messages'],
+            ['ResponsesToAppEmail', 'Responses to email sent by the app'],
+            ['FromKnownContacts', 'Email from known contacts'],
+            ['None', 'No email messages'],
+          ]}
+        />
       </label>
       <label>
         Process email from (UTC date)
@@ -102,10 +106,14 @@ function Settings({
       {workloads.map((w) => (
         <label>
           {w.workload} method
-          <select name={`method-${w.workload}`} defaultValue={w.method}>
-            <option value="ServerSideSync">Server-side sync</option>
-            <option value="None">None</option>
-          </select>
+          <Choice
+            name={`method-${w.workload}`}
+            value={w.method}
+            options={[
+              ['ServerSideSync', 'Server-side sync'],
+              ['None', 'None'],
+            ]}
+          />
         </label>
       ))}
       <button type="submit">Save settings</button>

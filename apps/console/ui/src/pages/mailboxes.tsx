@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query, type Json } from '../api';
 import { navigate, usePolling } from '../hooks';
-import { ago, ErrorNote, Section } from '../ui';
+import { ago, Choice, ErrorNote, Section } from '../ui';
 import { OperationPanel } from './operation';
 
 const FILTERS = [
@@ -94,47 +94,53 @@ export function MailboxesPage({ params }: { params: URLSearchParams }) {
           </label>
           <label>
             Profile
-            <select name="profileId" defaultValue={filter.profileId}>
-              <option value="">any</option>
-              {(profiles.data?.items ?? []).map((p: Json) => (
-                <option value={p.id}>{p.name}</option>
-              ))}
-            </select>
+            <Choice
+              name="profileId"
+              value={filter.profileId}
+              options={[
+                ['', 'any'],
+                ...(profiles.data?.items ?? []).map((p: Json) => [p.id, p.name] as const),
+              ]}
+            />
           </label>
           <label>
             Approval
-            <select name="approvalState" defaultValue={filter.approvalState}>
-              <option value="">any</option>
-              {['Approved', 'PendingApproval', 'Rejected', 'Empty'].map((s) => (
-                <option value={s}>{s}</option>
-              ))}
-            </select>
+            <Choice
+              name="approvalState"
+              value={filter.approvalState}
+              options={[
+                ['', 'any'],
+                ...['Approved', 'PendingApproval', 'Rejected', 'Empty'].map((s) => [s, s] as const),
+              ]}
+            />
           </label>
           <label>
             Workload
-            <select name="workload" defaultValue={filter.workload}>
-              <option value="">any</option>
-              {workloads.map((w) => (
-                <option value={w.workload}>{w.label}</option>
-              ))}
-            </select>
+            <Choice
+              name="workload"
+              value={filter.workload}
+              options={[['', 'any'], ...workloads.map((w) => [w.workload, w.label] as const)]}
+            />
           </label>
           <label>
             Status
-            <select name="status" defaultValue={filter.status}>
-              <option value="">any</option>
-              {['Success', 'Failure', 'NotRun'].map((s) => (
-                <option value={s}>{s}</option>
-              ))}
-            </select>
+            <Choice
+              name="status"
+              value={filter.status}
+              options={[['', 'any'], ...['Success', 'Failure', 'NotRun'].map((s) => [s, s] as const)]}
+            />
           </label>
           <label>
             Enabled
-            <select name="enabled" defaultValue={filter.enabled}>
-              <option value="">any</option>
-              <option value="true">enabled</option>
-              <option value="false">disabled</option>
-            </select>
+            <Choice
+              name="enabled"
+              value={filter.enabled}
+              options={[
+                ['', 'any'],
+                ['true', 'enabled'],
+                ['false', 'disabled'],
+              ]}
+            />
           </label>
           <label>
             Not processed in (min)
@@ -142,11 +148,15 @@ export function MailboxesPage({ params }: { params: URLSearchParams }) {
           </label>
           <label>
             Errors
-            <select name="hasErrors" defaultValue={filter.hasErrors}>
-              <option value="">any</option>
-              <option value="true">with errors</option>
-              <option value="false">without errors</option>
-            </select>
+            <Choice
+              name="hasErrors"
+              value={filter.hasErrors}
+              options={[
+                ['', 'any'],
+                ['true', 'with errors'],
+                ['false', 'without errors'],
+              ]}
+            />
           </label>
           <button type="submit">Apply</button>
           <button type="button" class="secondary" onClick={() => navigate('/mailboxes')}>
