@@ -22,6 +22,8 @@ export {
   updateAppointment,
   deleteAppointment,
   organizerMailboxId,
+} from './appointments/records';
+export {
   AppointmentInputError,
   type AppointmentInput,
   type AppointmentCreateInput,
@@ -29,5 +31,5 @@ export {
   type AttendeeInput,
   type PartyInput,
   type Recurrence,
-} from './appointments/records';
+} from './appointments/input';
 export { ianaZone, zoned, instantOf, type ZonedTime } from './appointments/time';
