@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createTestRedis, waitFor, type TestRedis } from '@syncfleet/testing';
 import { RedisSlotLimiter, type Slot } from './limiter';
 
@@ -87,5 +88,27 @@ describe('RedisSlotLimiter', () => {
     expect(Number(s2) * 1000 + Math.floor(Number(m2) / 1000)).toBeGreaterThanOrEqual(blockedUntil);
     await slot.release();
     await waitFor(async () => (await t.redis.zcard(`${t.prefix}:limiter:mailbox:throttled`)) === 0);
+  });
+
+  it("leaves no listener on the caller's signal however long it waited for a slot", async () => {
+    // A cycle's signal lives as long as the cycle: every wait that left its 'abort' listener behind
+    // would pile up on it (Node warns past 10, and they are never freed before the cycle ends).
+    const limiter = new RedisSlotLimiter(t.redis, { prefix: t.prefix, minWaitMs: 1, maxWaitMs: 2 });
+    const cycle = new AbortController();
+    const held = await limiter.acquire({ profileId: profile('e'), profileLimit: 1, mailboxId: 'first' });
+    let waiting = true;
+    const pending = limiter
+      .acquire({ profileId: profile('e'), profileLimit: 1, mailboxId: 'second', signal: cycle.signal })
+      .finally(() => (waiting = false));
+    // Many 1–2 ms waits pass while the only slot is held (the pause lets them happen; what is
+    // asserted holds at any moment, however many there were).
+    await waitFor(async () => (await t.redis.zcard(`${t.prefix}:limiter:profile:${profile('e')}`)) === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(waiting).toBe(true);
+    expect(getEventListeners(cycle.signal, 'abort').length).toBeLessThanOrEqual(1);
+    await held.release();
+    const slot = await pending;
+    expect(getEventListeners(cycle.signal, 'abort')).toHaveLength(0);
+    await slot.release();
   });
 });
