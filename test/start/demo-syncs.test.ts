@@ -13,8 +13,9 @@ const SHOTS = path.join(ROOT, 'artifacts/screenshots');
 /**
  * `npm start` visibly syncs, at the demo's own settings (15 s cadences, the default promotion
  * filter): within 90 s the database holds promoted incoming email — answers to mail the demo app
- * sent, correlated by In-Reply-To, and mail from known contacts — and sent outgoing email, and the
- * dashboard shows them.
+ * sent, correlated by In-Reply-To, and mail from known contacts — sent outgoing email, and a
+ * meeting the demo app made, in its organizer's calendar and its attendee's; the dashboard shows
+ * the email counts.
  */
 describe('npm start: the demo visibly syncs', () => {
   it('promotes and sends within 90 s, and the dashboard renders it', async () => {
@@ -58,16 +59,27 @@ describe('npm start: the demo visibly syncs', () => {
             JOIN "EmailActivity" o ON o."internetMessageId" = i."inReplyTo"
             WHERE i."direction" = 'Incoming' AND o."direction" = 'Outgoing'`
         )[0]!.n,
+        // The demo app's meetings, written into the organizer's calendar by ACT: the attendee's
+        // copy (Exchange's meeting request) links to the same appointment.
+        meetingMailboxes: (
+          await prisma.$queryRaw<{ n: bigint }[]>`SELECT coalesce(max(c), 0) AS n FROM (
+            SELECT count(*) AS c FROM "ActLink" l JOIN "Appointment" a ON a.id = l."recordId"
+            WHERE a.subject LIKE 'Account review%' AND l."graphItemId" IS NOT NULL GROUP BY a.id) m`
+        )[0]!.n,
       });
       const seen = await waitFor(
         async () => {
           const c = await counts();
-          return c.received > 0 && c.sent > 0 && c.replies > 0n ? c : undefined;
+          return c.received > 0 && c.sent > 0 && c.replies > 0n && c.meetingMailboxes >= 2n ? c : undefined;
         },
-        { timeoutMs: 90_000, intervalMs: 1_000, description: 'promoted replies and sent email' },
+        {
+          timeoutMs: 90_000,
+          intervalMs: 1_000,
+          description: 'promoted replies, sent email and a meeting in two calendars',
+        },
       );
       console.log(
-        `demo: ${JSON.stringify({ ...seen, replies: Number(seen.replies) })} after ${Date.now() - started} ms`,
+        `demo: ${JSON.stringify({ ...seen, replies: Number(seen.replies), meetingMailboxes: Number(seen.meetingMailboxes) })} after ${Date.now() - started} ms`,
       );
 
       if (existsSync(CHROMIUM)) {
