@@ -421,6 +421,36 @@ it(`syncs ${ITEMS} appointments both ways exactly, through three kill -9s and an
         );
     }
   }
+  // Every attendee's copy, read in another time zone (Prefer: outlook.timezone), starts at the
+  // appointment's instant.
+  let copies = 0;
+  for (const a of live) {
+    if (a.isAllDay || a.isCancelled) continue;
+    const organizerMailbox = a.parties.find((p) => p.role === 'Organizer')?.mailboxId;
+    const links = await db.prisma.actLink.findMany({
+      where: {
+        recordId: a.id,
+        graphItemId: { not: null },
+        mailboxId: { not: organizerMailbox ?? undefined },
+      },
+    });
+    for (const link of links) {
+      const i = fx.mailboxes.findIndex((mb) => mb.id === link.mailboxId);
+      const zone = ZONES[(copies += 1) % ZONES.length]!;
+      const copy = (await (
+        await graphOf(i)
+      )
+        .api(`/users/${sim(i)}/events/${link.graphItemId}`)
+        .header('Prefer', `outlook.timezone="${zone}"`)
+        .get()) as { start: { dateTime: string; timeZone: string } };
+      expect(copy.start.timeZone).toBe(zone);
+      expect({
+        subject: a.subject,
+        start: DateTime.fromISO(copy.start.dateTime, { zone: ianaZone(zone)! }).toMillis(),
+      }).toEqual({ subject: a.subject, start: a.startAt.getTime() });
+    }
+  }
+  expect(copies).toBeGreaterThan(0);
   // The DST meeting is three wall-clock hours but two real hours.
   const dst = live.find((a) => a.startAt.toISOString() === '2027-03-14T09:00:00.000Z');
   if (dst) expect(dst.endAt.toISOString()).toBe('2027-03-14T11:00:00.000Z');
