@@ -206,3 +206,38 @@ test('20 mailboxes failing for a deployment-wide cause: ONE profile alert, no ma
     (await subscriptionsOf(ids)).every((s) => s.state === 'Active' && !s.alertId && !s.failingSince),
   ).toBe(true);
 });
+
+test('a 403 because the app registration lacks the permission: ONE profile alert naming it', async () => {
+  await h.db.prisma.alert.deleteMany({});
+  await h.db.prisma.mailboxWorkload.updateMany({ data: { enabled: false } });
+  expect(await manager.pass()).toMatchObject({ deleted: FAILING_MAILBOXES });
+  // Mail.ReadWrite revoked (the rest as granted). The simulator does not check the roles of
+  // POST /subscriptions itself, so the 403 Graph answers then is injected.
+  const granted = [
+    'Mail.Send',
+    'Calendars.ReadWrite',
+    'Contacts.ReadWrite',
+    'Tasks.ReadWrite.All',
+    'User.Read.All',
+  ];
+  await h.fx.sim.admin.setAppRoles(h.fx.tenantId, h.fx.clientId, granted);
+  h.res.graph.invalidate(h.fx.profileId);
+  await h.fx.sim.admin.addFault({ routes: 'subscriptions', status: 403, code: 'ErrorAccessDenied' });
+  const ids = h.fx.mailboxes.slice(1).map((m) => m.id);
+  await enable(ids);
+  try {
+    let alerted = 0;
+    for (let i = 0; i < 12 && !alerted; i++) alerted = (await nextAttempt(ids)).alerted;
+    expect(alerted).toBe(1);
+    const [warning, ...more] = await alerts(PUSH_FAILING);
+    expect(more).toEqual([]);
+    expect(warning).toMatchObject({ severity: 'Warning', mailboxId: null, profileId: h.fx.profileId });
+    expect(warning!.message).toContain('AppPermissionMissing');
+    expect(warning!.message).toContain('Mail.Read');
+    expect(await h.db.prisma.alert.count({ where: { mailboxId: { in: ids } } })).toBe(0);
+  } finally {
+    await h.fx.sim.admin.clearFaults();
+    await h.fx.sim.admin.setAppRoles(h.fx.tenantId, h.fx.clientId, [...granted, 'Mail.ReadWrite']);
+    h.res.graph.invalidate(h.fx.profileId);
+  }
+});

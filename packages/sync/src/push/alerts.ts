@@ -166,7 +166,8 @@ export function createPushAlerts(deps: {
       include: { mailbox: { select: { address: true } }, profile: { select: { name: true } } },
     });
     if (!alert) return false;
-    if (!alert.acknowledgedAt) await tx.alert.update({ where: { id: alertId }, data: { acknowledgedAt: now } });
+    if (!alert.acknowledgedAt)
+      await tx.alert.update({ where: { id: alertId }, data: { acknowledgedAt: now } });
     const what = alert.mailbox
       ? `Change notifications for ${alert.workload ? fromDbWorkload(alert.workload) : 'the workloads'} of ${alert.mailbox.address}`
       : `Change notifications for the mailboxes of profile ${alert.profile?.name ?? alert.profileId}`;
@@ -181,12 +182,18 @@ export function createPushAlerts(deps: {
       mailboxId: alert.mailboxId,
       profileId: alert.profileId!,
     });
-    deps.logger.info({ alertId, mailboxId: alert.mailboxId, profileId: alert.profileId, why }, 'push alert resolved');
+    deps.logger.info(
+      { alertId, mailboxId: alert.mailboxId, profileId: alert.profileId, why },
+      'push alert resolved',
+    );
     return true;
   }
 
   /** Rows (with their alertId and profile) grouped for settle(). */
-  function group(rows: readonly { id: string; alertId: string | null; profileId: string }[], unlink: boolean) {
+  function group(
+    rows: readonly { id: string; alertId: string | null; profileId: string }[],
+    unlink: boolean,
+  ) {
     const byProfile = new Map<string, { unlink: string[]; alertIds: string[] }>();
     for (const r of rows) {
       if (!r.alertId) continue;

@@ -306,8 +306,18 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
           lastErrorMessage: firstLine(e.message),
         },
       });
-      if (failingSince && !row.alertId && now.getTime() - failingSince.getTime() >= deps.settings.alertAfterMs) {
-        out.failing.push({ id: row.id, workload: row.workload, failingSince, mailbox: row.mailbox, error: e });
+      if (
+        failingSince &&
+        !row.alertId &&
+        now.getTime() - failingSince.getTime() >= deps.settings.alertAfterMs
+      ) {
+        out.failing.push({
+          id: row.id,
+          workload: row.workload,
+          failingSince,
+          mailbox: row.mailbox,
+          error: e,
+        });
       }
       deps.logger.warn(
         { mailboxId: row.mailboxId, workload: row.workload, reason: e.reason, code: e.code },
