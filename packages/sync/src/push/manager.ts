@@ -174,6 +174,19 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
     return deps.graph.forMailbox(row.mailbox.profile, { id: row.mailbox.id, address: row.mailbox.address });
   }
 
+  /**
+   * Subscriptions an alert names that work again (failingSince cleared by a success, whichever
+   * scheduler had it): their alerts are resolved once none of theirs fails. Found by a query rather
+   * than from this pass alone, so a pass that failed after the Graph calls is made good by the next.
+   */
+  async function resolveRecovered(now: Date): Promise<number> {
+    const rows = await deps.sql.query<{ id: string; alertId: string; profileId: string }>(Prisma.sql`
+      SELECT s.id, s."alertId", m."profileId" FROM "MailboxSubscription" s JOIN "Mailbox" m ON m.id = s."mailboxId"
+      WHERE s."alertId" IS NOT NULL AND s."failingSince" IS NULL
+      LIMIT ${deps.settings.batch}`);
+    return rows.length ? alerts.recovered(rows, now) : 0;
+  }
+
   /** Takes due rows (several schedulers never act on one row at once: the claim pushes it 2 minutes). */
   async function claimDue(now: Date): Promise<string[]> {
     const rows = await deps.sql.query<{ id: string }>(Prisma.sql`
@@ -259,11 +272,10 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
     });
   }
 
-  /** What a pass learnt for alerting: subscriptions past the threshold, alerted ones that work. */
+  /** What a pass learnt: workloads to catch up, subscriptions whose failures reached the threshold. */
   interface Outcomes {
     catchUp: WorkloadKey[];
     failing: FailedSubscription[];
-    working: Row[];
   }
 
   async function act(row: Row, now: Date, result: PassResult, out: Outcomes): Promise<void> {
@@ -286,7 +298,6 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
         await renew(row, now);
         result.renewed++;
       }
-      if (row.alertId) out.working.push(row);
     } catch (error) {
       const e = subscriptionError(classifyError(error), needsNew);
       const gone = e.reason === 'NotFound' && !needsNew;
@@ -344,12 +355,12 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
       if ((await insertMissing()) >= deps.settings.batch) lastReconcile = 0;
       const unwanted = await deleteUnwanted(now);
       result.deleted = unwanted.deleted;
-      result.resolved += unwanted.resolved;
+      result.resolved += unwanted.resolved + (await resolveRecovered(now));
     }
     const ids = await claimDue(now);
     if (!ids.length) return result;
     const rows = await load(ids);
-    const out: Outcomes = { catchUp: [], failing: [], working: [] };
+    const out: Outcomes = { catchUp: [], failing: [] };
     await eachLimited(rows, (row) => act(row, now, result, out));
     await refreshHealth(deps.sql, rows.map(keyOf), clock());
     if (out.catchUp.length) {
@@ -359,7 +370,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
       );
     }
     // After the Graph calls, one profile at a time (alerts.ts): one alert per scope, never two.
-    result.resolved += await alerts.recovered(out.working.map(alertRef), now);
+    result.resolved += await resolveRecovered(now);
     result.alerted = await alerts.failing(out.failing);
     if (
       result.created ||
