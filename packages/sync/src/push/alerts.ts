@@ -85,27 +85,33 @@ export function createPushAlerts(deps: {
   }
 
   /**
-   * Subscriptions whose run of failures reached the threshold and that no alert names yet: each is
-   * linked to the standing alert for its scope, or raises it. Returns the alerts raised.
+   * Subscriptions whose run of failures reached the threshold and that no alert names yet: grouped
+   * by the alert they belong to (the profile's, or the mailbox workload's), each group is linked to
+   * the standing alert in one statement, or raises it. Returns the alerts raised.
    */
   async function failing(list: readonly FailedSubscription[]): Promise<number> {
-    let raised = 0;
+    const groups = new Map<string, { first: FailedSubscription; error: SyncError; ids: string[] }>();
     for (const f of list) {
       const error = await scopedError(f);
+      const key = error.scope === 'mailbox' ? `m:${f.mailbox.id}:${f.workload}` : `p:${f.mailbox.profileId}`;
+      const group = groups.get(key);
+      if (group) group.ids.push(f.id);
+      else groups.set(key, { first: f, error, ids: [f.id] });
+    }
+    let raised = 0;
+    for (const { first: f, error, ids } of groups.values()) {
       const profileWide = error.scope !== 'mailbox';
       const alert = await deps.prisma.$transaction(async (tx) => {
         await lock(tx, f.mailbox.profileId);
-        const row = await tx.mailboxSubscription.findUnique({
-          where: { id: f.id },
-          select: { alertId: true, failingSince: true },
-        });
-        if (!row || row.alertId || !row.failingSince) return null;
         const standing = await tx.alert.findFirst({
           where: profileWide
             ? { code: PUSH_FAILING, profileId: f.mailbox.profileId, mailboxId: null, acknowledgedAt: null }
             : { code: PUSH_FAILING, mailboxId: f.mailbox.id, workload: f.workload, acknowledgedAt: null },
           select: { id: true },
         });
+        // Still failing and named by no alert (another scheduler may have linked them meanwhile).
+        const unlinked = { id: { in: ids }, alertId: null, failingSince: { not: null } };
+        if (!standing && !(await tx.mailboxSubscription.count({ where: unlinked }))) return null;
         const created = standing
           ? null
           : await raiseAlert(tx, {
@@ -116,8 +122,8 @@ export function createPushAlerts(deps: {
               mailboxId: profileWide ? null : f.mailbox.id,
               profileId: f.mailbox.profileId,
             });
-        await tx.mailboxSubscription.update({
-          where: { id: f.id },
+        await tx.mailboxSubscription.updateMany({
+          where: unlinked,
           data: { alertId: (standing ?? created)!.id },
         });
         return created;
