@@ -62,6 +62,9 @@ export async function loadMailboxDetails(prisma: Db, id: string, now: Date) {
         lastLifecycleEvent: s.lastLifecycleEvent,
         lastLifecycleAt: s.lastLifecycleAt?.toISOString() ?? null,
         failureCount: s.failureCount,
+        /** When its current run of failures began (a Warning alert follows after PUSH_ALERT_AFTER_SEC). */
+        failingSince: s.failingSince?.toISOString() ?? null,
+        alertId: s.alertId,
         lastError: s.lastErrorCode ? { code: s.lastErrorCode, message: s.lastErrorMessage } : null,
       })),
     },
@@ -159,7 +162,8 @@ export function renderDetailsText(details: MailboxDetails): string {
     lines.push(
       `${s.workload.padEnd(14)}  ${s.state.padEnd(23)}  ${s.resource}  expires ${show(s.expiresAt)}  ` +
         `notifications ${s.notificationCount} (last ${show(s.lastNotificationAt)})  ` +
-        `lifecycle ${show(s.lastLifecycleEvent)}${s.lastError ? `  error ${s.lastError.code}` : ''}`,
+        `lifecycle ${show(s.lastLifecycleEvent)}${s.lastError ? `  error ${s.lastError.code}` : ''}` +
+        (s.failingSince ? `  failing since ${s.failingSince}${s.alertId ? ' (alerted)' : ''}` : ''),
     );
   lines.push(
     ...section(

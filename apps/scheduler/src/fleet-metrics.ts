@@ -91,6 +91,21 @@ export function registerFleetMetrics(
       }));
     },
   );
+  scrapedGauge(
+    registry,
+    {
+      name: 'syncfleet_subscriptions_failing',
+      help: 'Change-notification subscriptions whose Graph calls keep failing (their workloads poll meanwhile), by workload and whether a Warning alert stands for them (PUSH_ALERT_AFTER_SEC)',
+      labelNames: ['workload', 'alerted'],
+    },
+    async () => {
+      const rows = await sql.query<{ workload: string; alerted: boolean; n: number }>(
+        Prisma.sql`SELECT workload::text AS workload, ("alertId" IS NOT NULL) AS alerted, count(*)::int AS n
+          FROM "MailboxSubscription" WHERE "failingSince" IS NOT NULL GROUP BY 1, 2`,
+      );
+      return rows.map((r) => ({ labels: { workload: r.workload, alerted: String(r.alerted) }, value: r.n }));
+    },
+  );
   const cadence = new Gauge({
     name: 'syncfleet_workload_cadence_seconds',
     help: "Each workload's configured interval (adaptive cadences: their longest)",

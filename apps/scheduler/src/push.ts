@@ -60,6 +60,7 @@ export async function startPush(
       renewBeforeSec: push.PUSH_RENEW_BEFORE_SEC,
       batch: push.PUSH_MANAGER_BATCH,
       reconcileMs: push.PUSH_RECONCILE_SEC * 1000,
+      alertAfterMs: push.PUSH_ALERT_AFTER_SEC * 1000,
     },
   });
   logger.info(

@@ -16,7 +16,9 @@ test('subscription lifetime within Graph’s Outlook maximum (4,230 minutes); de
   expect(parseEnv(pushEnvSchema, {})).toMatchObject({
     PUSH_SUBSCRIPTION_LIFETIME_MIN: 4230,
     PUSH_RENEW_BEFORE_SEC: 43_200,
+    PUSH_ALERT_AFTER_SEC: 900,
   });
+  expect(() => parseEnv(pushEnvSchema, { PUSH_ALERT_AFTER_SEC: '-1' })).toThrow(/PUSH_ALERT_AFTER_SEC/);
   expect(() => parseEnv(pushEnvSchema, { PUSH_SUBSCRIPTION_LIFETIME_MIN: '10080' })).toThrow(
     /PUSH_SUBSCRIPTION_LIFETIME_MIN/,
   );

@@ -22,6 +22,12 @@ export const pushEnvSchema = z.object({
   PUSH_RECONCILE_SEC: int(1).default(60),
   /** Subscriptions created, renewed or deleted per loop pass at most (Graph calls take fleet slots). */
   PUSH_MANAGER_BATCH: int(1, 10_000).default(200),
+  /**
+   * A subscription whose Graph calls have kept failing this long gets a Warning alert (one on the
+   * profile when the cause is the profile's or the deployment's), resolved when it works again.
+   * 0 = at the first failure.
+   */
+  PUSH_ALERT_AFTER_SEC: int(0).default(900),
 });
 
 /** The receiver role: its listener, TLS and request limits. */

@@ -112,6 +112,12 @@ export const REASONS = {
     scope: 'profile',
     summary: 'the Entra ID token endpoint could not be reached or was temporarily unavailable',
   },
+  NotificationUrlRejected: {
+    kind: 'transient',
+    scope: 'app',
+    summary:
+      "Microsoft Graph could not validate the deployment's notification URL (WEBHOOK_PUBLIC_URL) when creating a change-notification subscription: the webhook receiver must be reachable from Microsoft and echo the validation token; mailboxes are polled meanwhile",
+  },
   Database: {
     kind: 'transient',
     scope: 'app',

@@ -134,6 +134,8 @@ describe('mailbox details download', () => {
           lastLifecycleEvent: 'missed',
           lastLifecycleAt: '2025-02-03T00:30:00.000Z',
           failureCount: 0,
+          failingSince: null,
+          alertId: null,
           lastError: null,
         },
       ],

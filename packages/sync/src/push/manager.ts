@@ -7,6 +7,7 @@ import type { Logger } from '@syncfleet/telemetry';
 import type { WorkloadName } from '@syncfleet/workloads';
 import { classifyError } from '../engine/classify';
 import { requestCycles } from '../engine/wake';
+import { createPushAlerts, subscriptionError, type FailedSubscription } from './alerts';
 import { newClientState } from './client-state';
 import { refreshHealth, type WorkloadKey } from './health';
 
@@ -17,6 +18,8 @@ export interface SubscriptionManagerSettings {
   renewBeforeSec: number;
   batch: number;
   reconcileMs: number;
+  /** PUSH_ALERT_AFTER_SEC in ms: failing this long raises a Warning alert (push/alerts.ts). */
+  alertAfterMs: number;
 }
 
 export interface SubscriptionManagerDeps {
@@ -36,6 +39,9 @@ export interface PassResult {
   reauthorized: number;
   deleted: number;
   failed: number;
+  /** Warning alerts raised for subscriptions that keep failing, and alerts resolved. */
+  alerted: number;
+  resolved: number;
 }
 
 /** What a subscribed resource reports (subscription resource type). */
@@ -78,6 +84,12 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
   const clock = deps.clock ?? (() => new Date());
   const base = deps.settings.publicUrl.replace(/\/+$/, '');
   let lastReconcile = 0;
+  const alerts = createPushAlerts({
+    prisma: deps.prisma,
+    graph: deps.graph,
+    logger: deps.logger,
+    notificationUrl: `${base}/notifications`,
+  });
 
   const lifetimeMs = deps.settings.lifetimeMin * 60_000;
   /** Just under the lifetime asked for, so clock skew never makes Graph refuse it as too long. */
@@ -114,15 +126,16 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
   }
 
   /** Subscriptions no workload wants any more (turned off, folder untracked): deleted at Graph too. */
-  async function deleteUnwanted(): Promise<number> {
+  async function deleteUnwanted(now: Date): Promise<{ deleted: number; resolved: number }> {
     const unwanted = await deps.sql.query<{ id: string }>(Prisma.sql`
       WITH desired AS (${DESIRED})
       SELECT s.id FROM "MailboxSubscription" s
       WHERE NOT EXISTS (SELECT 1 FROM desired d WHERE d."mailboxId" = s."mailboxId" AND d.resource = s.resource)
       LIMIT ${deps.settings.batch}`);
-    if (!unwanted.length) return 0;
+    if (!unwanted.length) return { deleted: 0, resolved: 0 };
     const rows = await load(unwanted.map((u) => u.id));
     let deleted = 0;
+    const gone: Row[] = [];
     await eachLimited(rows, async (row) => {
       try {
         if (row.graphSubscriptionId) {
@@ -137,9 +150,12 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
       }
       await deps.prisma.mailboxSubscription.deleteMany({ where: { id: row.id } });
       deleted++;
+      gone.push(row);
     });
     await refreshHealth(deps.sql, rows.map(keyOf), clock());
-    return deleted;
+    // An alert that stood for deleted subscriptions only is resolved: nothing fails any more.
+    const resolved = await alerts.deleted(gone.map(alertRef), now);
+    return { deleted, resolved };
   }
 
   type Row = Awaited<ReturnType<typeof load>>[number];
@@ -153,8 +169,22 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
     mailboxId: row.mailboxId,
     workload: fromDbWorkload(row.workload),
   });
+  const alertRef = (row: Row) => ({ id: row.id, alertId: row.alertId, profileId: row.mailbox.profileId });
   function graphOf(row: Row) {
     return deps.graph.forMailbox(row.mailbox.profile, { id: row.mailbox.id, address: row.mailbox.address });
+  }
+
+  /**
+   * Subscriptions an alert names that work again (failingSince cleared by a success, whichever
+   * scheduler had it): their alerts are resolved once none of theirs fails. Found by a query rather
+   * than from this pass alone, so a pass that failed after the Graph calls is made good by the next.
+   */
+  async function resolveRecovered(now: Date): Promise<number> {
+    const rows = await deps.sql.query<{ id: string; alertId: string; profileId: string }>(Prisma.sql`
+      SELECT s.id, s."alertId", m."profileId" FROM "MailboxSubscription" s JOIN "Mailbox" m ON m.id = s."mailboxId"
+      WHERE s."alertId" IS NOT NULL AND s."failingSince" IS NULL
+      LIMIT ${deps.settings.batch}`);
+    return rows.length ? alerts.recovered(rows, now) : 0;
   }
 
   /** Takes due rows (several schedulers never act on one row at once: the claim pushes it 2 minutes). */
@@ -197,6 +227,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
         expiresAt,
         nextActionAt: renewAt(expiresAt, now),
         failureCount: 0,
+        failingSince: null,
         lastErrorCode: null,
         lastErrorMessage: null,
       },
@@ -216,6 +247,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
         expiresAt,
         nextActionAt: renewAt(expiresAt, now),
         failureCount: 0,
+        failingSince: null,
         lastErrorCode: null,
         lastErrorMessage: null,
       },
@@ -233,13 +265,20 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
         state: 'Active',
         nextActionAt: renewAt(expiresAt, now),
         failureCount: 0,
+        failingSince: null,
         lastErrorCode: null,
         lastErrorMessage: null,
       },
     });
   }
 
-  async function act(row: Row, now: Date, result: PassResult, catchUp: WorkloadKey[]): Promise<void> {
+  /** What a pass learnt: workloads to catch up, subscriptions whose failures reached the threshold. */
+  interface Outcomes {
+    catchUp: WorkloadKey[];
+    failing: FailedSubscription[];
+  }
+
+  async function act(row: Row, now: Date, result: PassResult, out: Outcomes): Promise<void> {
     const needsNew =
       row.state === 'Creating' ||
       row.state === 'Recreate' ||
@@ -251,7 +290,7 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
         await create(row, now);
         result.created++;
         // Changes made before the subscription existed are not notified: one cycle catches up.
-        catchUp.push(keyOf(row));
+        out.catchUp.push(keyOf(row));
       } else if (row.state === 'ReauthorizationRequired') {
         await reauthorize(row, now);
         result.reauthorized++;
@@ -260,10 +299,12 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
         result.renewed++;
       }
     } catch (error) {
-      const e = classifyError(error);
+      const e = subscriptionError(classifyError(error), needsNew);
       const gone = e.reason === 'NotFound' && !needsNew;
       result.failed++;
       const failureCount = gone ? row.failureCount : row.failureCount + 1;
+      // A subscription Graph no longer knows is no failure of ours: its run of failures goes on or not.
+      const failingSince = gone ? row.failingSince : (row.failingSince ?? now);
       await deps.prisma.mailboxSubscription.update({
         where: { id: row.id },
         data: {
@@ -271,10 +312,24 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
           state: gone ? 'Recreate' : needsNew ? 'Failed' : row.state,
           nextActionAt: gone ? now : new Date(now.getTime() + backoffMs(failureCount)),
           failureCount,
+          failingSince,
           lastErrorCode: e.code,
           lastErrorMessage: firstLine(e.message),
         },
       });
+      if (
+        failingSince &&
+        !row.alertId &&
+        now.getTime() - failingSince.getTime() >= deps.settings.alertAfterMs
+      ) {
+        out.failing.push({
+          id: row.id,
+          workload: row.workload,
+          failingSince,
+          mailbox: row.mailbox,
+          error: e,
+        });
+      }
       deps.logger.warn(
         { mailboxId: row.mailboxId, workload: row.workload, reason: e.reason, code: e.code },
         'change-notification subscription: Graph call failed',
@@ -285,26 +340,46 @@ export function createSubscriptionManager(deps: SubscriptionManagerDeps) {
   /** One pass: reconcile (at most every reconcileMs), then act on every due subscription. */
   async function pass(): Promise<PassResult> {
     const now = clock();
-    const result: PassResult = { created: 0, renewed: 0, reauthorized: 0, deleted: 0, failed: 0 };
+    const result: PassResult = {
+      created: 0,
+      renewed: 0,
+      reauthorized: 0,
+      deleted: 0,
+      failed: 0,
+      alerted: 0,
+      resolved: 0,
+    };
     if (now.getTime() - lastReconcile >= deps.settings.reconcileMs) {
       lastReconcile = now.getTime();
       // A full batch means more are missing (a rollout): reconcile again on the next pass.
       if ((await insertMissing()) >= deps.settings.batch) lastReconcile = 0;
-      result.deleted = await deleteUnwanted();
+      const unwanted = await deleteUnwanted(now);
+      result.deleted = unwanted.deleted;
+      result.resolved += unwanted.resolved + (await resolveRecovered(now));
     }
     const ids = await claimDue(now);
     if (!ids.length) return result;
     const rows = await load(ids);
-    const catchUp: WorkloadKey[] = [];
-    await eachLimited(rows, (row) => act(row, now, result, catchUp));
+    const out: Outcomes = { catchUp: [], failing: [] };
+    await eachLimited(rows, (row) => act(row, now, result, out));
     await refreshHealth(deps.sql, rows.map(keyOf), clock());
-    if (catchUp.length) {
+    if (out.catchUp.length) {
       await requestCycles(
         { sql: deps.sql, queues: deps.queues, clock },
-        catchUp.map((k) => ({ mailboxId: k.mailboxId, workload: k.workload as WorkloadName })),
+        out.catchUp.map((k) => ({ mailboxId: k.mailboxId, workload: k.workload as WorkloadName })),
       );
     }
-    if (result.created || result.renewed || result.reauthorized || result.deleted || result.failed) {
+    // After the Graph calls, one profile at a time (alerts.ts): one alert per scope, never two.
+    result.resolved += await resolveRecovered(now);
+    result.alerted = await alerts.failing(out.failing);
+    if (
+      result.created ||
+      result.renewed ||
+      result.reauthorized ||
+      result.deleted ||
+      result.failed ||
+      result.resolved
+    ) {
       deps.logger.info(result, 'change-notification subscriptions updated');
     }
     return result;
