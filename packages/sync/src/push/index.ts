@@ -1,9 +1,8 @@
 export { clientStateMatches, newClientState } from './client-state';
 export { refreshHealth, type WorkloadKey } from './health';
+export { clearPushHealth, startSubscriptionLoop } from './loop';
 export {
-  clearPushHealth,
   createSubscriptionManager,
-  startSubscriptionLoop,
   type PassResult,
   type SubscriptionManager,
   type SubscriptionManagerSettings,
