@@ -106,10 +106,21 @@ it('an occurrence deleted by the organizer in Outlook is a cancelled occurrence 
   );
 
   // An occurrence deleted while the delta state is lost: the fresh round never reports it, the
-  // sweep of occurrences it did not show finds it.
+  // sweep of occurrences it did not show finds it. (The sweep also forgets occurrences the window
+  // left behind.)
+  await db.prisma.actOccurrence.create({
+    data: {
+      mailboxId: mb(0).id,
+      graphItemId: 'long-past-occurrence',
+      recordId: series.id,
+      originalStart: new Date(Date.now() - 60 * day),
+      pattern: 'p',
+    },
+  });
   await fx.sim.admin.deleteEvent(mb(0).simId, occurrences[1]!.id);
   await fx.sim.admin.evictDelta(mb(0).simId);
   await actUntilIdle(res, mb(0).id);
+  expect(await db.prisma.actOccurrence.count({ where: { graphItemId: 'long-past-occurrence' } })).toBe(0);
   expect((await seriesRecord()).cancelledOccurrences).toEqual(
     [occurrences[2]!, occurrences[1]!].map(startOf),
   );

@@ -142,6 +142,11 @@ async function sweepOccurrences(
   [from, to]: [Date, Date],
   pull: PullCounts,
 ): Promise<void> {
+  // Occurrences that the window left behind are no longer followed (the window slides daily, so
+  // this keeps the table to the window's occurrences).
+  await ctx.prisma.actOccurrence.deleteMany({
+    where: { mailboxId: ctx.mailbox.id, originalStart: { lt: from } },
+  });
   const unseen = await ctx.prisma.actOccurrence.findMany({
     where: {
       mailboxId: ctx.mailbox.id,
