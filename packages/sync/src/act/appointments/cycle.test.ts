@@ -345,6 +345,11 @@ describe('ACT appointments cycle', () => {
       where: { subject: 'Lost answer', id: { not: a.id } },
     });
     expect(folded.deletedAt).not.toBeNull();
+    // The attendee's followed occurrences now name the one series.
+    expect(await db.prisma.actOccurrence.count({ where: { recordId: folded.id } })).toBe(0);
+    expect(
+      await db.prisma.actOccurrence.count({ where: { recordId: a.id, mailboxId: mb(3).id } }),
+    ).toBeGreaterThan(0);
     const feed = await db.prisma.appChange.findMany({ where: { recordId: folded.id } });
     expect(feed.map((c) => c.operation)).toEqual(['create', 'delete']);
     // Exchange holds one series, created once, with its cancelled occurrence gone.

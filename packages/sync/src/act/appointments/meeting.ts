@@ -35,7 +35,7 @@ export async function claimMeeting(
   await tx.appointment.update({ where: { id: recordId }, data: { iCalUId } });
 }
 
-/** Moves `fromId`'s links (and its exceptions') to `intoId`, then deletes `fromId`. */
+/** Moves `fromId`'s links, followed occurrences and exceptions to `intoId`, then deletes `fromId`. */
 async function foldInto(
   tx: Tx,
   fromId: string,
@@ -44,6 +44,7 @@ async function foldInto(
   changes: ChangeInput[],
 ): Promise<void> {
   await moveLinks(tx, fromId, intoId);
+  await tx.actOccurrence.updateMany({ where: { recordId: fromId }, data: { recordId: intoId } });
   // Attendees' responses recorded on the import (each attendee's cycle sets its own).
   const answered = await tx.appointmentParty.findMany({
     where: { appointmentId: fromId, role: { not: 'Organizer' }, NOT: { responseStatus: 'None' } },
