@@ -67,6 +67,16 @@ export const BACKLOG_KINDS: BacklogKind[] = [
       GROUP BY 1`,
   })),
   {
+    kind: 'actAppointments',
+    label: "ACT: appointments changed in the app, not yet written to their organizer's calendar",
+    // Only the organizer's mailbox writes a meeting (packages/sync/src/act/appointments/push.ts).
+    query: (id) => Prisma.sql`SELECT p."mailboxId", count(*) AS n, min(a."updatedAt") AS oldest
+      FROM "Appointment" a
+        JOIN "AppointmentParty" p ON p."appointmentId" = a.id AND p."role" = 'Organizer'
+      WHERE a."pushPending" AND ${forMailbox(Prisma.sql`p."mailboxId"`, id)}
+      GROUP BY 1`,
+  },
+  {
     kind: 'actRejected',
     label: 'ACT: items Exchange rejected, waiting for their next edit',
     query: (id) => Prisma.sql`SELECT "mailboxId", count(*) AS n, min("updatedAt") AS oldest

@@ -1,4 +1,5 @@
 import { waitFor } from '@syncfleet/testing';
+import { createAppointment } from '@syncfleet/sync';
 import type { TestAndEnableResult } from '../types';
 import {
   call,
@@ -189,15 +190,27 @@ describe('bulk operations', () => {
         sendAttemptCount: i === 2 ? 1 : 0,
       })),
     });
+    // A meeting this mailbox organizes, changed in the app and not yet in its calendar.
+    await createAppointment(
+      h.db.prisma,
+      { ownerType: mailbox.ownerType, ownerId: mailbox.ownerId },
+      {
+        subject: 'Pipeline review',
+        organizer: { address: mailbox.address },
+        start: { dateTime: '2030-01-07T09:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2030-01-07T10:00:00', timeZone: 'UTC' },
+      },
+    );
     const own = await call(h.app, 'GET', `/api/mailboxes/${mailbox.id}/backlog`);
     expect(own.json.kinds).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ kind: 'pendingSend', count: 2 }),
         expect.objectContaining({ kind: 'sendRetry', count: 1 }),
+        expect.objectContaining({ kind: 'actAppointments', count: 1 }),
       ]),
     );
     const fleet = await call(h.app, 'GET', '/api/backlog');
-    expect(fleet.json.mailboxes[0]).toMatchObject({ address: 'user20@contoso.com', total: 3 });
+    expect(fleet.json.mailboxes[0]).toMatchObject({ address: 'user20@contoso.com', total: 4 });
     const details = await call(h.app, 'GET', `/api/mailboxes/${mailbox.id}/details`);
     expect(details.json.backlog).toEqual(own.json.kinds);
 
