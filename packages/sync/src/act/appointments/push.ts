@@ -32,6 +32,25 @@ async function clearPending(tx: Prisma.TransactionClient, id: string, version: n
   await tx.appointment.updateMany({ where: { id, version }, data: { pushPending: false } });
 }
 
+/**
+ * An appointment this mailbox will not write as it stands (not synced here, rejected by Exchange,
+ * outside the window): its link says why, and it stops waiting until its next change.
+ */
+async function settleLink(
+  tx: Prisma.TransactionClient,
+  mailboxId: string,
+  row: Pick<Row, 'id' | 'version'>,
+  syncState: 'NotSynced' | 'Failed' | 'OutsideWindow',
+  lastError: string | null,
+) {
+  await tx.actLink.upsert({
+    where: { mailboxId_kind_recordId: { mailboxId, kind: KIND, recordId: row.id } },
+    create: { mailboxId, kind: KIND, recordId: row.id, syncState, lastError },
+    update: { syncState, lastError, createIntentAt: null },
+  });
+  await clearPending(tx, row.id, row.version);
+}
+
 /** Does this mailbox have appointments to write (as organizer) or to report (as owner)? */
 export async function hasPendingAppointments(ctx: CycleContext): Promise<boolean> {
   const [organized, owned] = await Promise.all([
@@ -94,18 +113,7 @@ async function reportUnsyncable(ctx: CycleContext): Promise<void> {
           profileId: ctx.mailbox.profileId,
         });
       }
-      await tx.actLink.upsert({
-        where: { mailboxId_kind_recordId: { mailboxId: ctx.mailbox.id, kind: KIND, recordId: row.id } },
-        create: {
-          mailboxId: ctx.mailbox.id,
-          kind: KIND,
-          recordId: row.id,
-          syncState: 'NotSynced',
-          lastError: message,
-        },
-        update: { syncState: 'NotSynced', lastError: message },
-      });
-      await clearPending(tx, row.id, row.version);
+      await settleLink(tx, ctx.mailbox.id, row, 'NotSynced', message);
     });
   }
 }
@@ -154,20 +162,7 @@ export async function pushAppointments(
         counts.failed += 1;
         const message = classifyError(error).message.slice(0, 1_000);
         ctx.logger.warn({ recordId: row.id, error: message }, 'ACT: appointment rejected by Exchange');
-        await ctx.prisma.$transaction(async (tx) => {
-          await tx.actLink.upsert({
-            where: { mailboxId_kind_recordId: { mailboxId: ctx.mailbox.id, kind: KIND, recordId: row.id } },
-            create: {
-              mailboxId: ctx.mailbox.id,
-              kind: KIND,
-              recordId: row.id,
-              syncState: 'Failed',
-              lastError: message,
-            },
-            update: { syncState: 'Failed', lastError: message, createIntentAt: null },
-          });
-          await clearPending(tx, row.id, row.version);
-        });
+        await ctx.prisma.$transaction((tx) => settleLink(tx, ctx.mailbox.id, row, 'Failed', message));
       }
       // gone / stale: the next delta round brings Exchange's state; the record stays marked.
     }
@@ -232,14 +227,7 @@ async function pushCreate(
     (row.lastEndAt && row.lastEndAt.getTime() < windowStart.getTime() + margin) ||
     row.startAt.getTime() > windowEnd.getTime() - margin
   ) {
-    await ctx.prisma.$transaction(async (tx) => {
-      await tx.actLink.upsert({
-        where: { mailboxId_kind_recordId: { mailboxId: ctx.mailbox.id, kind: KIND, recordId: row.id } },
-        create: { mailboxId: ctx.mailbox.id, kind: KIND, recordId: row.id, syncState: 'OutsideWindow' },
-        update: { syncState: 'OutsideWindow' },
-      });
-      await clearPending(tx, row.id, row.version);
-    });
+    await ctx.prisma.$transaction((tx) => settleLink(tx, ctx.mailbox.id, row, 'OutsideWindow', null));
     return;
   }
   const fields = appointmentFromApp(row, row.parties, appt.invitationPolicy);
@@ -338,20 +326,7 @@ async function pushException(
     // Not an occurrence of the series (a wrong original start, or one cancelled in Outlook): the
     // exception fails alone, with its error on the link.
     const message = `The series has no occurrence starting ${row.originalStartAt.toISOString()}`;
-    await ctx.prisma.$transaction(async (tx) => {
-      await tx.actLink.upsert({
-        where: { mailboxId_kind_recordId: { mailboxId: ctx.mailbox.id, kind: KIND, recordId: row.id } },
-        create: {
-          mailboxId: ctx.mailbox.id,
-          kind: KIND,
-          recordId: row.id,
-          syncState: 'Failed',
-          lastError: message,
-        },
-        update: { syncState: 'Failed', lastError: message },
-      });
-      await clearPending(tx, row.id, row.version);
-    });
+    await ctx.prisma.$transaction((tx) => settleLink(tx, ctx.mailbox.id, row, 'Failed', message));
     counts.failed += 1;
     return;
   }
